@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atomic_waker: a slot for one waker, registered and woken without a lock.
+ *
+ * A driver's completion path is "IRQ finishes the work, the sleeper must
+ * wake".  completion and swait take a raw spinlock on every complete(); a bare
+ * wait queue takes one on every wake_up(); rcuwait needs its waiters
+ * serialized and wakes only tasks.  atomic_waker is futures' AtomicWaker: a
+ * three-state atomic_t that hands the slot to whoever owns it, so register and
+ * wake are a handful of atomics, any of which may race with the others.
+ *
+ * The protocol, with the barriers named as the comments below name them:
+ *
+ *   register(w)                          take()
+ *   ----------------------------------   -------------------------------
+ *   (D) cmpxchg_acquire WAITING ->       (B) fetch_or(WAKING), full
+ *       REGISTERING, or:                     returned WAITING: we own it,
+ *       WAKING: wake w now, done             else the owner finishes:
+ *       REGISTERING: -EBUSY, done            return nothing
+ *   slot = w                             w = slot; slot = empty
+ *   (A) cmpxchg_release REGISTERING ->   (C) fetch_andnot_release(WAKING)
+ *       WAITING, or, if a take() set
+ *       WAKING meanwhile:
+ *   (E) w = slot; slot = empty;
+ *       xchg(WAITING), full; wake w
+ *
+ * A take() that finds the slot owned sets WAKING and leaves: a register()
+ * sees it at (A) and wakes on take()'s behalf; another take() already owns the
+ * waker.  Nothing waits for anything, so no call spins.
+ */
+
+#include <linux/export.h>
+#include <linux/hardirq.h>
+#include <linux/module.h>
+#include <linux/sched/task.h>
+#include <linux/workqueue.h>
+
+#include "atomic_waker.h"
+
+/*
+ * Misuse is reported with an errno; build with ATOMIC_WAKER_DEBUG defined
+ * (make AW_DEBUG=1) to also get a one-time warning with a backtrace.
+ */
+#ifdef ATOMIC_WAKER_DEBUG
+#define AW_MISUSE(cond)	WARN_ON_ONCE(cond)
+#else
+#define AW_MISUSE(cond)	unlikely(cond)
+#endif
+
+/* ---- waker kinds ---------------------------------------------------- */
+
+static void aw_task_wake(void *data)
+{
+	wake_up_process(data);
+}
+
+static void aw_task_get(void *data)
+{
+	get_task_struct(data);
+}
+
+static void aw_task_put(void *data)
+{
+	put_task_struct(data);
+}
+
+static const struct aw_waker_ops aw_task_ops = {
+	.wake	= aw_task_wake,
+	.get	= aw_task_get,
+	.put	= aw_task_put,
+};
+
+static void aw_wait_queue_wake(void *data)
+{
+	wake_up_all(data);
+}
+
+static const struct aw_waker_ops aw_wait_queue_ops = {
+	.wake	= aw_wait_queue_wake,
+};
+
+static void aw_work_wake(void *data)
+{
+	queue_work(system_wq, data);
+}
+
+static const struct aw_waker_ops aw_work_ops = {
+	.wake	= aw_work_wake,
+};
+
+/**
+ * aw_waker_task - a waker that wakes @tsk with wake_up_process()
+ * @tsk: the task; pinned with get_task_struct() while it is registered
+ *
+ * Context: any.
+ * Return: the waker, to pass to atomic_waker_register().
+ */
+struct aw_waker aw_waker_task(struct task_struct *tsk)
+{
+	return aw_waker_callback(&aw_task_ops, tsk);
+}
+EXPORT_SYMBOL_GPL(aw_waker_task);
+
+/**
+ * aw_waker_wait_queue - a waker that wakes every waiter of @wq
+ * @wq: the wait queue head, for example the one a driver's poll() method
+ *      passes to poll_wait(); not reference counted
+ *
+ * Waking it is wake_up_all(@wq), so poll(), select() and epoll see it.  Under
+ * PREEMPT_RT a wait queue lock sleeps: wake such a waker from threaded or
+ * process context only.
+ *
+ * Context: any.
+ * Return: the waker, to pass to atomic_waker_register().
+ */
+struct aw_waker aw_waker_wait_queue(struct wait_queue_head *wq)
+{
+	return aw_waker_callback(&aw_wait_queue_ops, wq);
+}
+EXPORT_SYMBOL_GPL(aw_waker_wait_queue);
+
+/**
+ * aw_waker_work - a waker that queues @work on system_wq
+ * @work: an initialized work item; not reference counted
+ *
+ * The kernel's analog of an async task being polled again.
+ *
+ * Context: any.
+ * Return: the waker, to pass to atomic_waker_register().
+ */
+struct aw_waker aw_waker_work(struct work_struct *work)
+{
+	return aw_waker_callback(&aw_work_ops, work);
+}
+EXPORT_SYMBOL_GPL(aw_waker_work);
+
+static void aw_get(const struct aw_waker *w)
+{
+	if (w->ops && w->ops->get)
+		w->ops->get(w->data);
+}
+
+static void aw_put(const struct aw_waker *w)
+{
+	if (w->ops && w->ops->put)
+		w->ops->put(w->data);
+}
+
+/**
+ * aw_waker_wake - wake a waker and release it
+ * @w: a waker returned by atomic_waker_take(); empty afterwards
+ *
+ * Does nothing if @w is empty.
+ *
+ * Context: any context atomic_waker_wake() may run in.
+ */
+void aw_waker_wake(struct aw_waker *w)
+{
+	if (!w->ops)
+		return;
+	w->ops->wake(w->data);
+	aw_put(w);	/* after the wake: the put may free what was woken */
+	w->ops = NULL;
+}
+EXPORT_SYMBOL_GPL(aw_waker_wake);
+
+/**
+ * aw_waker_drop - release a waker without waking it
+ * @w: a waker returned by atomic_waker_take(); empty afterwards
+ *
+ * Does nothing if @w is empty.
+ *
+ * Context: any context atomic_waker_wake() may run in.
+ */
+void aw_waker_drop(struct aw_waker *w)
+{
+	aw_put(w);
+	w->ops = NULL;
+}
+EXPORT_SYMBOL_GPL(aw_waker_drop);
+
+/* ---- the slot ------------------------------------------------------- */
+
+/*
+ * Only the owner of ->state writes the slot; atomic_waker_is_registered()
+ * peeks at ->waker.ops without owning it, hence the marked accesses.
+ */
+static void aw_slot_set(struct atomic_waker *aw, struct aw_waker w)
+{
+	aw->waker.data = w.data;
+	WRITE_ONCE(aw->waker.ops, w.ops);
+}
+
+static struct aw_waker aw_slot_take(struct atomic_waker *aw)
+{
+	struct aw_waker w = aw->waker;
+
+	WRITE_ONCE(aw->waker.ops, NULL);
+	return w;
+}
+
+/**
+ * atomic_waker_init - initialize an atomic_waker with an empty slot
+ * @aw: the atomic_waker
+ *
+ * Same as ATOMIC_WAKER_INIT, for atomic_wakers that are not static.
+ *
+ * Context: any; nothing else may use @aw yet.
+ */
+void atomic_waker_init(struct atomic_waker *aw)
+{
+	atomic_set(&aw->state, AW_WAITING);
+	aw->waker = (struct aw_waker){ };
+}
+EXPORT_SYMBOL_GPL(atomic_waker_init);
+
+/*
+ * register() found the slot owned.  The failed cmpxchg is unordered, so
+ * upgrade its read to acquire (E): it read AW_WAKING from a take()'s full
+ * fetch_or (B), and the caller's loads after we return must see what that
+ * take()'s caller stored before it.
+ */
+static int aw_register_contended(struct aw_waker *w, int state)
+{
+	smp_acquire__after_ctrl_dep(); /* (E), pairs with (B) */
+
+	if (state & AW_REGISTERING)
+		return -EBUSY;
+
+	/* A wake is in flight and may have missed @w: it is woken now. */
+	w->ops->wake(w->data);
+	return 0;
+}
+
+/*
+ * A take() set AW_WAKING while we held the slot: it returned empty-handed and
+ * left the wake to us.  Empty the slot before unlocking, as take() would.
+ */
+static void aw_register_raced(struct atomic_waker *aw)
+{
+	struct aw_waker w = aw_slot_take(aw);
+
+	/*
+	 * (E) A full RMW, not a plain store: it reads the latest AW_WAKING, so
+	 * the stores made before every racing fetch_or (B) are ordered before
+	 * the wake below and before the next owner, who acquires this write.
+	 */
+	atomic_xchg(&aw->state, AW_WAITING);
+	aw_waker_wake(&w);
+}
+
+/**
+ * atomic_waker_register - register the waker to wake on the next wake()
+ * @aw: the atomic_waker
+ * @w: the waker; see aw_waker_task() and its siblings
+ *
+ * The slot holds one waker: @w replaces the one there, which is released
+ * without being woken.  Registering the same waker again (aw_waker_same())
+ * changes nothing and takes no reference.  If a wake() is in flight, @w is
+ * woken before this returns: register, then test the condition, and a wake
+ * is never lost.
+ *
+ * Context: process, softirq or hard-IRQ context; not NMI.
+ * Return: 0 if @w is registered or has been woken; -EBUSY if another
+ * register() owned the slot, in which case @w is neither stored nor woken;
+ * -EINVAL if @w has no wake callback; -EOPNOTSUPP in NMI context.
+ */
+int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
+{
+	struct aw_waker old = { };
+	int state = AW_WAITING;
+
+	if (AW_MISUSE(!w.ops || !w.ops->wake))
+		return -EINVAL;
+	if (WARN_ON_ONCE(in_nmi()))
+		return -EOPNOTSUPP;
+
+	/* (D) Pairs with (C) and (A): we see the slot its last owner left. */
+	if (!atomic_try_cmpxchg_acquire(&aw->state, &state, AW_REGISTERING))
+		return aw_register_contended(&w, state);
+
+	if (!aw_waker_same(&aw->waker, &w)) {
+		old = aw_slot_take(aw);
+		aw_get(&w);
+		aw_slot_set(aw, w);
+	}
+
+	/*
+	 * (A) Pairs with (B): a take() whose fetch_or reads this write sees the
+	 * slot we filled.  A take() ordered before it made the cmpxchg fail.
+	 */
+	state = AW_REGISTERING;
+	if (!atomic_try_cmpxchg_release(&aw->state, &state, AW_WAITING))
+		aw_register_raced(aw);
+
+	aw_waker_drop(&old);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(atomic_waker_register);
+
+/**
+ * atomic_waker_take - empty the slot and hand back its waker, not woken
+ * @aw: the atomic_waker
+ * @out: where the waker goes; empty if there was none to take
+ *
+ * The caller then wakes @out with aw_waker_wake() or releases it with
+ * aw_waker_drop().  If a register() owns the slot, it wakes its waker on
+ * this call's behalf; if another take() owns it, that one has the waker.
+ *
+ * Context: any, hard IRQ with IRQs off included; not NMI.
+ * Return: true if a waker was taken into @out.
+ */
+bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
+{
+	*out = (struct aw_waker){ };
+	if (WARN_ON_ONCE(in_nmi()))
+		return false;
+
+	/*
+	 * (B) Fully ordered.  Pairs with (A): we see the registered waker.  The
+	 * caller's stores (its condition) are ordered before this write, so a
+	 * register() that reads it at (D), (E) or (A) sees them even when we
+	 * return empty-handed (ordering rule 2 in atomic_waker.h).
+	 */
+	if (atomic_fetch_or(AW_WAKING, &aw->state) != AW_WAITING)
+		return false;
+
+	*out = aw_slot_take(aw);
+
+	/*
+	 * (C) Pairs with (D): the next register() sees the slot emptied.  An
+	 * RMW, not a plain store, so that it reads the latest AW_WAKING and
+	 * carries the ordering of every fetch_or (B) that failed meanwhile.
+	 */
+	atomic_fetch_andnot_release(AW_WAKING, &aw->state);
+	return out->ops;
+}
+EXPORT_SYMBOL_GPL(atomic_waker_take);
+
+/**
+ * atomic_waker_wake - wake the registered waker, if any, and empty the slot
+ * @aw: the atomic_waker
+ *
+ * Call it after storing the condition the waiter tests.  With nothing
+ * registered it does nothing and remembers nothing.  The waker is woken after
+ * the slot is released, so its callback may register again.
+ *
+ * Context: any, hard IRQ with IRQs off included; not NMI.
+ * Return: true if this call woke a waker; false if the slot was empty or a
+ * racing register() or wake() does the waking.
+ */
+bool atomic_waker_wake(struct atomic_waker *aw)
+{
+	struct aw_waker w;
+
+	if (!atomic_waker_take(aw, &w))
+		return false;
+	aw_waker_wake(&w);
+	return true;
+}
+EXPORT_SYMBOL_GPL(atomic_waker_wake);
+
+/**
+ * atomic_waker_destroy - release the registered waker before @aw goes away
+ * @aw: the atomic_waker
+ *
+ * Drops the waker in the slot without waking it, so no task reference leaks.
+ * No register() or wake() may start or be in flight: see "Teardown" in
+ * atomic_waker.h for when the memory of @aw may be freed.  @aw may be used
+ * again afterwards.
+ *
+ * Context: any but NMI.
+ */
+void atomic_waker_destroy(struct atomic_waker *aw)
+{
+	struct aw_waker w;
+
+	if (atomic_waker_take(aw, &w))
+		aw_waker_drop(&w);
+	AW_MISUSE(atomic_read(&aw->state) != AW_WAITING);
+}
+EXPORT_SYMBOL_GPL(atomic_waker_destroy);
+
+/* ---- sleeping on an atomic_waker ------------------------------------ */
+
+/**
+ * atomic_waker_prepare_wait - set the task state, then register current
+ * @aw: the atomic_waker
+ * @state: the sleep state, e.g. TASK_INTERRUPTIBLE
+ *
+ * The atomic_waker_wait_event() family calls this before each test of the
+ * condition; a hand-written loop does the same and then schedule()s.
+ *
+ * Context: process context.
+ * Return: 0, or -ERESTARTSYS if a signal that @state lets in is pending.
+ */
+int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
+{
+	/*
+	 * set_current_state() is a full barrier: the task state is stored
+	 * before register() publishes current.  Pairs with the barrier that
+	 * try_to_wake_up() executes before it reads the state: a wake() that
+	 * lands before schedule() leaves us runnable.
+	 */
+	set_current_state(state);
+	if (atomic_waker_register(aw, aw_waker_task(current)) == -EBUSY)
+		__set_current_state(TASK_RUNNING); /* nobody would wake us */
+	if (signal_pending_state(state, current))
+		return -ERESTARTSYS;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(atomic_waker_prepare_wait);
+
+/**
+ * atomic_waker_finish_wait - end a wait: run, and leave the slot
+ * @aw: the atomic_waker
+ *
+ * Sets current running and, unless a wake() already emptied the slot, takes
+ * current back out of it, so the task reference is not held past the wait.
+ * A waker found there that is not current is woken, not dropped.
+ *
+ * Context: process context.
+ */
+void atomic_waker_finish_wait(struct atomic_waker *aw)
+{
+	struct aw_waker me = aw_waker_task(current);
+	struct aw_waker w;
+
+	__set_current_state(TASK_RUNNING);
+
+	/* We wrote the slot, so this reads our waker or a later value. */
+	if (!atomic_waker_is_registered(aw) || !atomic_waker_take(aw, &w))
+		return;
+	if (aw_waker_same(&w, &me))
+		aw_waker_drop(&w);
+	else
+		aw_waker_wake(&w);
+}
+EXPORT_SYMBOL_GPL(atomic_waker_finish_wait);
+
+MODULE_DESCRIPTION("atomic_waker: a lock-free single-waker wakeup slot");
+MODULE_LICENSE("GPL");
