@@ -1,0 +1,83 @@
+#!/bin/bash
+# Build the QEMU test kernel (tinyconfig + scripts/test-kernel.config) into
+# the cache, or reuse it if it is already built.
+# Usage: build-kernel.sh          build/reuse, print the object dir on stdout
+#        build-kernel.sh --path   only print the object dir
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+src=$(aw_src_dir)
+obj=$(aw_kernel_dir "$src")
+stamp=$obj/.aw-built
+if [[ ${1:-} == --path ]]; then
+	echo "$obj"
+	exit 0
+fi
+if [[ -f $stamp ]]; then
+	step "kernel: reusing $obj ($(cat "$stamp"))"
+	echo "$obj"
+	exit 0
+fi
+
+mkdir -p "$obj"
+exec 9>"$obj.lock"
+flock 9    # another build of the same kernel may be running
+if [[ -f $stamp ]]; then
+	step "kernel: reusing $obj ($(cat "$stamp"))"
+	echo "$obj"
+	exit 0
+fi
+
+log=$obj/build.log
+kmake() { make -C "$src" O="$obj" "$@"; }
+start=$SECONDS
+: >"$log"
+step "kernel 1/4: configure $(aw_src_version "$src") in $obj (log: $log)"
+{
+	kmake tinyconfig
+	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" \
+		"$obj/.config" "$AW_FRAGMENT")
+	kmake olddefconfig
+} >>"$log" 2>&1
+
+step "kernel 2/4: verify that every fragment option stuck"
+bad=0
+while read -r line; do
+	if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+		grep -qxF "$line" "$obj/.config" && continue
+		got=$(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$obj/.config" || true)
+	elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+		grep -q "^${BASH_REMATCH[1]}=" "$obj/.config" || continue
+		got=$(grep "^${BASH_REMATCH[1]}=" "$obj/.config")
+	else
+		continue
+	fi
+	printf '    wanted "%s", got "%s"\n' "$line" "${got:-(absent)}" >&2
+	bad=1
+done <"$AW_FRAGMENT"
+((bad == 0)) || die "fragment options dropped by olddefconfig (missing dependencies?)"
+
+jobs=$(nproc)
+step "kernel 3/4: make -j$jobs (10-15 min on 2 cores; log: $log)"
+kmake -j"$jobs" all >>"$log" 2>&1 &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+	sleep 20
+	n=$(grep -cE '^  (CC|AS) ' "$log" || true)
+	last=$(grep -E '^  [A-Z]+ ' "$log" | tail -n1 | sed 's/^ *//')
+	info "$((SECONDS - start))s: $n files compiled, last: ${last:-...}"
+done
+if ! wait "$pid"; then
+	grep -E 'error|Error' "$log" | head -n 20 >&2 || true
+	die "kernel build failed, see $log"
+fi
+
+step "kernel 4/4: install kernel modules into $obj/aw-modules"
+rm -rf "$obj/aw-modules"
+kmake INSTALL_MOD_PATH="$obj/aw-modules" modules_install >>"$log" 2>&1
+
+release=$(kmake -s --no-print-directory kernelrelease)
+echo "$release, built in $((SECONDS - start))s" >"$stamp"
+step "kernel: built $release in $((SECONDS - start))s: $obj"
+echo "$obj"
