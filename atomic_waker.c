@@ -11,15 +11,15 @@
  *
  * The protocol, with the barriers named as the comments below name them:
  *
- *   register(w)                          take()
+ *   register(w)                          take() (and so wake())
  *   ----------------------------------   -------------------------------
- *   (D) cmpxchg_acquire WAITING ->       (B) fetch_or(WAKING), full
- *       REGISTERING, or:                     returned WAITING: we own it,
- *       WAKING: wake w now, done             else the owner finishes:
- *       REGISTERING: -EBUSY, done            return nothing
- *   slot = w                             w = slot; slot = empty
- *   (A) cmpxchg_release REGISTERING ->   (C) fetch_andnot_release(WAKING)
- *       WAITING, or, if a take() set
+ *   (D) cmpxchg_acquire WAITING ->       (F) smp_mb(); slot empty: return
+ *       REGISTERING, or:                 (B) fetch_or(WAKING), full
+ *       WAKING: wake w now, done             returned WAITING: we own it,
+ *       REGISTERING: -EBUSY, done            else the owner finishes:
+ *   slot = w                                 return nothing
+ *   (A) cmpxchg REGISTERING -> WAITING,  w = slot; slot = empty
+ *       full; or, if a take() set        (C) fetch_andnot_release(WAKING)
  *       WAKING meanwhile:
  *   (E) w = slot; slot = empty;
  *       xchg(WAITING), full; wake w
@@ -27,6 +27,18 @@
  * A take() that finds the slot owned sets WAKING and leaves: a register()
  * sees it at (A) and wakes on take()'s behalf; another take() already owns the
  * waker.  Nothing waits for anything, so no call spins.
+ *
+ * The empty-slot exit (F) is store buffering between the two sides, with a
+ * full barrier on each:
+ *
+ *   REGISTER                    WAKE
+ *   [S] slot = w                [S] condition = true
+ *       MB (A)                      MB (F)
+ *   [L] condition               [L] slot
+ *
+ * so a wake() that reads the slot empty cannot also be missed by the
+ * registrant's test of the condition.  A wake() with nothing registered thus
+ * costs one barrier and one load, and writes nothing.
  */
 
 #include <linux/export.h>
@@ -286,11 +298,13 @@ int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
 	}
 
 	/*
-	 * (A) Pairs with (B): a take() whose fetch_or reads this write sees the
-	 * slot we filled.  A take() ordered before it made the cmpxchg fail.
+	 * (A) Fully ordered.  Pairs with (B): a take() whose fetch_or reads
+	 * this write sees the slot we filled; one ordered before it made the
+	 * cmpxchg fail.  Pairs with (F): the slot is stored before the caller
+	 * loads its condition, so an empty-slot wake() cannot be missed.
 	 */
 	state = AW_REGISTERING;
-	if (!atomic_try_cmpxchg_release(&aw->state, &state, AW_WAITING))
+	if (!atomic_try_cmpxchg(&aw->state, &state, AW_WAITING))
 		aw_register_raced(aw);
 
 	aw_waker_drop(&old);
@@ -298,21 +312,9 @@ int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
 }
 EXPORT_SYMBOL_GPL(atomic_waker_register);
 
-/**
- * atomic_waker_take - empty the slot and hand back its waker, not woken
- * @aw: the atomic_waker
- * @out: where the waker goes; empty if there was none to take
- *
- * The caller then wakes @out with aw_waker_wake() or releases it with
- * aw_waker_drop().  If a register() owns the slot, it wakes its waker on
- * this call's behalf; if another take() owns it, that one has the waker.
- *
- * Context: any, hard IRQ with IRQs off included; not NMI.
- * Return: true if a waker was taken into @out.
- */
-bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
+/* Own the slot and empty it; the slot looked full. */
+static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
 {
-	*out = (struct aw_waker){ };
 	if (WARN_ON_ONCE(in_nmi()))
 		return false;
 
@@ -335,30 +337,49 @@ bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
 	atomic_fetch_andnot_release(AW_WAKING, &aw->state);
 	return out->ops;
 }
+
+/**
+ * atomic_waker_take - empty the slot and hand back its waker, not woken
+ * @aw: the atomic_waker
+ * @out: where the waker goes; empty if there was none to take
+ *
+ * The caller then wakes @out with aw_waker_wake() or releases it with
+ * aw_waker_drop().  If a register() owns the slot, it wakes its waker on
+ * this call's behalf; if another take() owns it, that one has the waker.
+ *
+ * Context: any, hard IRQ with IRQs off included; not NMI.
+ * Return: true if a waker was taken into @out.
+ */
+bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
+{
+	*out = (struct aw_waker){ };
+
+	smp_mb(); /* (F), pairs with (A): see the comment at the top */
+	if (!atomic_waker_is_registered(aw))
+		return false;
+	return aw_take(aw, out);
+}
 EXPORT_SYMBOL_GPL(atomic_waker_take);
 
 /**
- * atomic_waker_wake - wake the registered waker, if any, and empty the slot
+ * atomic_waker_wake_slowpath - take and wake the waker the slot seemed to hold
  * @aw: the atomic_waker
  *
- * Call it after storing the condition the waiter tests.  With nothing
- * registered it does nothing and remembers nothing.  The waker is woken after
- * the slot is released, so its callback may register again.
+ * The out-of-line half of atomic_waker_wake(); call that instead.
  *
  * Context: any, hard IRQ with IRQs off included; not NMI.
- * Return: true if this call woke a waker; false if the slot was empty or a
- * racing register() or wake() does the waking.
+ * Return: true if this call woke a waker.
  */
-bool atomic_waker_wake(struct atomic_waker *aw)
+bool atomic_waker_wake_slowpath(struct atomic_waker *aw)
 {
-	struct aw_waker w;
+	struct aw_waker w = { };
 
-	if (!atomic_waker_take(aw, &w))
+	if (!aw_take(aw, &w))
 		return false;
 	aw_waker_wake(&w);
 	return true;
 }
-EXPORT_SYMBOL_GPL(atomic_waker_wake);
+EXPORT_SYMBOL_GPL(atomic_waker_wake_slowpath);
 
 /**
  * atomic_waker_destroy - release the registered waker before @aw goes away
@@ -428,8 +449,11 @@ void atomic_waker_finish_wait(struct atomic_waker *aw)
 
 	__set_current_state(TASK_RUNNING);
 
-	/* We wrote the slot, so this reads our waker or a later value. */
-	if (!atomic_waker_is_registered(aw) || !atomic_waker_take(aw, &w))
+	/*
+	 * We wrote the slot, so this reads our waker or a later value; no
+	 * condition is being published, so no barrier (F) is needed.
+	 */
+	if (!atomic_waker_is_registered(aw) || !aw_take(aw, &w))
 		return;
 	if (aw_waker_same(&w, &me))
 		aw_waker_drop(&w);

@@ -46,9 +46,12 @@
  *   destroy           any context but NMI, once no other call can start
  *
  * Ordering, in Linux-kernel memory model terms:
- *   (1) A store made before atomic_waker_wake() and a load made after
- *       atomic_waker_register() cannot both miss each other: either the load
- *       sees the store, or that wake() wakes the registered waker.
+ *   (1) A store made before atomic_waker_wake() and a load made after an
+ *       atomic_waker_register() that stored its waker cannot both miss each
+ *       other: either the load sees the store, or that wake() (or an earlier
+ *       one still in flight) wakes the waker.  A register() that finds a
+ *       wake() in flight stores nothing and wakes its waker at once; the
+ *       woken party registers and tests again, as every sleep loop does.
  *   (2) A wake() that finds another wake() in flight and returns false has
  *       still ordered its earlier stores before the next register(): the
  *       next registrant sees them (tokio's failed_wake_synchronizes).
@@ -167,7 +170,7 @@ void aw_waker_drop(struct aw_waker *w);
 
 void atomic_waker_init(struct atomic_waker *aw);
 int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w);
-bool atomic_waker_wake(struct atomic_waker *aw);
+bool atomic_waker_wake_slowpath(struct atomic_waker *aw);
 bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out);
 void atomic_waker_destroy(struct atomic_waker *aw);
 
@@ -185,6 +188,44 @@ void atomic_waker_destroy(struct atomic_waker *aw);
 static inline bool atomic_waker_is_registered(const struct atomic_waker *aw)
 {
 	return READ_ONCE(aw->waker.ops);
+}
+
+/**
+ * __atomic_waker_wake - atomic_waker_wake() for a caller that supplies (F)
+ * @aw: the atomic_waker
+ *
+ * Only for a caller that has executed a full barrier after storing its
+ * condition: smp_mb(), a value-returning atomic RMW such as atomic_inc_return()
+ * or atomic_xchg(), or smp_mb__after_atomic() after a non-returning one.
+ * The empty case is then a single load.
+ *
+ * Context: as atomic_waker_wake().
+ * Return: as atomic_waker_wake().
+ */
+static inline bool __atomic_waker_wake(struct atomic_waker *aw)
+{
+	if (!atomic_waker_is_registered(aw))
+		return false;
+	return atomic_waker_wake_slowpath(aw);
+}
+
+/**
+ * atomic_waker_wake - wake the registered waker, if any, and empty the slot
+ * @aw: the atomic_waker
+ *
+ * Call it after storing the condition the waiter tests.  With nothing
+ * registered it costs a barrier and a load, and remembers nothing.  The
+ * waker is woken after the slot is released, so its callback may register
+ * again.
+ *
+ * Context: any, hard IRQ with IRQs off included; not NMI.
+ * Return: true if this call woke a waker; false if the slot was empty or a
+ * racing register() or wake() does the waking.
+ */
+static inline bool atomic_waker_wake(struct atomic_waker *aw)
+{
+	smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
+	return __atomic_waker_wake(aw);
 }
 
 int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state);
