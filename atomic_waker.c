@@ -38,7 +38,7 @@
  *
  * so a wake() that reads the slot empty cannot also be missed by the
  * registrant's test of the condition.  A wake() with nothing registered thus
- * costs one barrier and one load, and writes nothing.
+ * costs a barrier and two loads, and writes nothing.
  */
 
 #include <linux/export.h>
