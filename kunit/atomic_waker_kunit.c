@@ -1,0 +1,2006 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for atomic_waker.
+ *
+ * Four suites: the API contract checked from one thread (atomic_waker), the
+ * waker kinds and the contexts they are woken from (atomic_waker_context),
+ * the wait_event helpers (atomic_waker_wait), and races between threads,
+ * ported from the futures, tokio, spmc-waker, embassy and maitake tests
+ * (atomic_waker_race).
+ *
+ * Rules this file keeps, because breaking them hides failures:
+ *  - KUNIT_* only in the test thread: helper kthreads, timers and IRQ
+ *    handlers count what went wrong in plain fields or atomic_t, and the test
+ *    thread checks the counts once the helper is stopped.
+ *  - Every wait is bounded (AW_TIMEOUT), so a broken atomic_waker fails a
+ *    case rather than hanging the suite.
+ *  - Every timer, work item and kthread is stopped by a kunit action, so a
+ *    case that fails early does not leave one running into freed memory.
+ */
+
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched/task.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/timer.h>
+#include <linux/wait.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+
+#include "atomic_waker.h"
+
+/* The bound of every wait for something that should happen promptly. */
+#define AW_TIMEOUT		(5 * HZ)
+
+/* ---- a counting waker --------------------------------------------------- */
+
+/* A callback waker that counts what atomic_waker does to it. */
+struct aw_count {
+	atomic_t gets;
+	atomic_t puts;
+	atomic_t wakes;
+};
+
+static void aw_count_wake(void *data)
+{
+	struct aw_count *c = data;
+
+	atomic_inc(&c->wakes);
+}
+
+static void aw_count_get(void *data)
+{
+	struct aw_count *c = data;
+
+	atomic_inc(&c->gets);
+}
+
+static void aw_count_put(void *data)
+{
+	struct aw_count *c = data;
+
+	atomic_inc(&c->puts);
+}
+
+static const struct aw_waker_ops aw_count_ops = {
+	.wake	= aw_count_wake,
+	.get	= aw_count_get,
+	.put	= aw_count_put,
+};
+
+/* The same counter without lifetime hooks: get and put are optional. */
+static const struct aw_waker_ops aw_count_wake_only_ops = {
+	.wake	= aw_count_wake,
+};
+
+static struct aw_waker aw_count_waker(struct aw_count *c)
+{
+	return aw_waker_callback(&aw_count_ops, c);
+}
+
+static void aw_count_reset(struct aw_count *c)
+{
+	atomic_set(&c->gets, 0);
+	atomic_set(&c->puts, 0);
+	atomic_set(&c->wakes, 0);
+}
+
+/* A macro, so that a failure names the line of the case, not of a helper. */
+#define AW_EXPECT_COUNT(test, c, g, p, w)				\
+do {									\
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&(c)->gets), g, "gets");	\
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&(c)->puts), p, "puts");	\
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&(c)->wakes), w, "wakes");\
+} while (0)
+
+/* ---- kthreads, timers and work, stopped by kunit actions ---------------- */
+
+KUNIT_DEFINE_ACTION_WRAPPER(aw_kthread_stop_action, kthread_stop_put,
+			    struct task_struct *);
+KUNIT_DEFINE_ACTION_WRAPPER(aw_hrtimer_cancel_action, hrtimer_cancel,
+			    struct hrtimer *);
+KUNIT_DEFINE_ACTION_WRAPPER(aw_timer_shutdown_action, timer_shutdown_sync,
+			    struct timer_list *);
+KUNIT_DEFINE_ACTION_WRAPPER(aw_dwork_cancel_action, cancel_delayed_work_sync,
+			    struct delayed_work *);
+KUNIT_DEFINE_ACTION_WRAPPER(aw_work_cancel_action, cancel_work_sync,
+			    struct work_struct *);
+
+/*
+ * Start a kthread that the test stops with aw_kthread_stop() or, if the case
+ * ends early, the action does.  The extra task reference lets kthread_stop()
+ * reap a thread function that already returned.  Thread functions must
+ * return on their own or when kthread_should_stop(), after bounded waits.
+ */
+static struct task_struct *aw_kthread_start(struct kunit *test,
+					    int (*fn)(void *), void *arg,
+					    const char *name)
+{
+	struct task_struct *t;
+
+	t = kthread_create(fn, arg, "aw_kunit_%s", name);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(t), "kthread_create: %ld",
+			       PTR_ERR(t));
+	get_task_struct(t);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				aw_kthread_stop_action, t), 0);
+	wake_up_process(t);
+	return t;
+}
+
+static void aw_kthread_stop(struct kunit *test, struct task_struct *t)
+{
+	kunit_release_action(test, aw_kthread_stop_action, t);
+}
+
+/*
+ * Wait until @v reaches @want: spin first, to keep two racing threads in
+ * step, then sleep so that more threads than CPUs still make progress.
+ * The setter is aw_step().  Return: false on timeout or kthread_stop().
+ */
+static bool aw_wait_step(atomic_t *v, int want)
+{
+	unsigned int spins, max = num_online_cpus() > 1 ? 2000 : 0;
+
+	for (spins = 0; spins < max; spins++) {
+		if (atomic_read_acquire(v) >= want)
+			return true;
+		cpu_relax();
+	}
+	return wait_var_event_timeout(v, atomic_read_acquire(v) >= want ||
+				      kthread_should_stop(), AW_TIMEOUT) &&
+	       atomic_read_acquire(v) >= want;
+}
+
+static void aw_step(atomic_t *v, int val)
+{
+	atomic_set_release(v, val);
+	smp_mb(); /* the store before wake_up_var()'s waitqueue_active() */
+	wake_up_var(v);
+}
+
+/* Poll @cond, sleeping between polls, for up to AW_TIMEOUT: is it true? */
+#define aw_poll(cond)							\
+({									\
+	unsigned long __end = jiffies + AW_TIMEOUT;			\
+	bool __ok;							\
+									\
+	while (!(__ok = (cond)) && time_before(jiffies, __end))		\
+		usleep_range(100, 200);					\
+	__ok;								\
+})
+
+/* ---- suite atomic_waker: the contract, from one thread ------------------ */
+
+/* Both initializers give an empty slot: nothing to wake, nothing to take. */
+static void aw_test_init_empty(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(sw);
+	struct atomic_waker dw;
+	struct aw_waker out;
+
+	memset(&dw, 0x5a, sizeof(dw));
+	atomic_waker_init(&dw);
+
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&sw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&dw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&sw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&dw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_take(&dw, &out));
+	KUNIT_EXPECT_NULL(test, out.ops);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dw.state), AW_WAITING);
+	atomic_waker_destroy(&sw);
+	atomic_waker_destroy(&dw);
+}
+
+/* tokio basic_usage: register, wake, woken. */
+static void aw_test_basic_usage(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+}
+
+/* tokio wake_without_register: a wake on an empty slot is not remembered. */
+static void aw_test_wake_without_register(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
+
+	/* The registration stands and the next wake reaches it. */
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+}
+
+/* maitake wake_debounce: one registration is woken once. */
+static void aw_test_wake_debounce(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+}
+
+/* embassy register_same_waker_no_spurious_wakes: re-registering is free. */
+static void aw_test_register_same_no_spurious(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+	int i;
+
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test,
+				atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+}
+
+/* A new waker replaces the old one, which is released without a wake. */
+static void aw_test_register_replaces(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count a = { }, b = { };
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&b)), 0);
+	AW_EXPECT_COUNT(test, &a, 1, 1, 0);
+	AW_EXPECT_COUNT(test, &b, 1, 0, 0);
+
+	/* Same data, other ops: a different waker, so it replaces too. */
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
+			aw_waker_callback(&aw_count_wake_only_ops, &b)), 0);
+	AW_EXPECT_COUNT(test, &b, 1, 1, 0);
+
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &a, 1, 1, 0);
+	AW_EXPECT_COUNT(test, &b, 1, 1, 1);
+}
+
+/* A waker without a wake callback is refused and changes nothing. */
+static void aw_test_register_bad_waker(struct kunit *test)
+{
+	static const struct aw_waker_ops no_wake = {
+		.get = aw_count_get,
+		.put = aw_count_put,
+	};
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count bad = { }, c = { };
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
+			aw_waker_callback(NULL, &bad)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
+			aw_waker_callback(&no_wake, &bad)), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+
+	/* Refused over a registered waker: that one stays, unreleased. */
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
+			aw_waker_callback(&no_wake, &bad)), -EINVAL);
+	AW_EXPECT_COUNT(test, &bad, 0, 0, 0);
+	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&aw.state), AW_WAITING);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+}
+
+/* take() hands the waker over unwoken; aw_waker_wake() wakes and puts it. */
+static void aw_test_take_then_wake(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+	struct aw_waker w = aw_count_waker(&c), out;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
+	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &w));
+	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&aw));
+
+	aw_waker_wake(&out);
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+	KUNIT_EXPECT_NULL(test, out.ops);
+
+	/* An emptied waker is inert: no second wake, no second put. */
+	aw_waker_wake(&out);
+	aw_waker_drop(&out);
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+}
+
+/* aw_waker_drop() releases a taken waker without waking it. */
+static void aw_test_take_then_drop(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+	struct aw_waker out;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_take(&aw, &out));
+	KUNIT_EXPECT_NULL(test, out.ops);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
+	aw_waker_drop(&out);
+	AW_EXPECT_COUNT(test, &c, 2, 1, 0);
+	KUNIT_EXPECT_NULL(test, out.ops);
+	aw_waker_drop(&out);
+	AW_EXPECT_COUNT(test, &c, 2, 1, 0);
+}
+
+/* is_registered follows the slot through register, wake, take, destroy. */
+static void aw_test_is_registered(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+	struct aw_waker out;
+
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	atomic_waker_register(&aw, aw_count_waker(&c));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&aw));
+	atomic_waker_wake(&aw);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	atomic_waker_register(&aw, aw_count_waker(&c));
+	atomic_waker_take(&aw, &out);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	aw_waker_drop(&out);
+	atomic_waker_register(&aw, aw_count_waker(&c));
+	atomic_waker_destroy(&aw);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	AW_EXPECT_COUNT(test, &c, 3, 3, 1);
+}
+
+/* destroy() puts the registered waker, does not wake it, and may repeat. */
+static void aw_test_destroy_releases(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+
+	atomic_waker_destroy(&aw);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	atomic_waker_destroy(&aw);
+	AW_EXPECT_COUNT(test, &c, 1, 1, 0);
+	atomic_waker_destroy(&aw);
+	AW_EXPECT_COUNT(test, &c, 1, 1, 0);
+
+	/* A destroyed atomic_waker may be used again. */
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 2, 2, 1);
+}
+
+/* aw_waker_same() compares both ops and data; the constructors fill both. */
+static void aw_test_waker_same(struct kunit *test)
+{
+	struct aw_count a = { }, b = { };
+	struct aw_waker wa = aw_count_waker(&a), wb = aw_count_waker(&b);
+	struct aw_waker wa2 = aw_waker_callback(&aw_count_wake_only_ops, &a);
+	struct aw_waker t1 = aw_waker_task(current), t2 = aw_waker_task(current);
+
+	KUNIT_EXPECT_TRUE(test, aw_waker_same(&wa, &wa));
+	KUNIT_EXPECT_FALSE(test, aw_waker_same(&wa, &wb));
+	KUNIT_EXPECT_FALSE(test, aw_waker_same(&wa, &wa2));
+	KUNIT_EXPECT_TRUE(test, aw_waker_same(&t1, &t2));
+	KUNIT_EXPECT_PTR_EQ(test, t1.data, (void *)current);
+	KUNIT_EXPECT_NOT_NULL(test, t1.ops);
+	KUNIT_EXPECT_NOT_NULL(test, t1.ops->wake);
+	KUNIT_EXPECT_FALSE(test, aw_waker_same(&t1, &wa));
+}
+
+/* A callback waker without get/put is stored, woken and dropped too. */
+static void aw_test_callback_without_get_put(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+	struct aw_waker w = aw_waker_callback(&aw_count_wake_only_ops, &c);
+	struct aw_waker out;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
+	aw_waker_drop(&out);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
+	atomic_waker_destroy(&aw);
+	AW_EXPECT_COUNT(test, &c, 0, 0, 1);
+}
+
+/*
+ * A task waker pins the task once while it is in the slot, whatever
+ * releases it: wake, replacement, take and drop, destroy.
+ */
+static void aw_test_task_ref_balance(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_waker me = aw_waker_task(current), out;
+	struct aw_count c = { };
+	unsigned int usage = refcount_read(&current->usage);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage + 1);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage + 1);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage + 1);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage + 1);
+	aw_waker_drop(&out);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
+	atomic_waker_destroy(&aw);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+	AW_EXPECT_COUNT(test, &c, 1, 1, 0);
+}
+
+/*
+ * The racing paths, made deterministic by holding the state word the way a
+ * concurrent call would (the states are part of the header's contract).
+ * A register() that finds another register() owning the slot: -EBUSY, and
+ * its waker is neither stored, referenced nor woken.
+ */
+static void aw_test_register_busy(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count a = { }, b = { };
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
+	atomic_set(&aw.state, AW_REGISTERING);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&b)),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_read(&aw.state), AW_REGISTERING);
+	AW_EXPECT_COUNT(test, &b, 0, 0, 0);
+	AW_EXPECT_COUNT(test, &a, 1, 0, 0);
+
+	atomic_set(&aw.state, AW_WAITING);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &a, 1, 1, 1);
+	AW_EXPECT_COUNT(test, &b, 0, 0, 0);
+}
+
+/*
+ * A register() during a wake(): that wake may have missed the new waker, so
+ * register() wakes it before returning, and does not store it.
+ */
+static void aw_test_register_during_wake(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count a = { }, b = { };
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
+	atomic_set(&aw.state, AW_WAKING);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&b)), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b.wakes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b.gets), atomic_read(&b.puts));
+	KUNIT_EXPECT_EQ(test, atomic_read(&aw.state), AW_WAKING);
+	AW_EXPECT_COUNT(test, &a, 1, 0, 0);
+
+	atomic_set(&aw.state, AW_WAITING);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &a, 1, 1, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b.wakes), 1);
+}
+
+/*
+ * wake() and take() that find the slot owned return false and take nothing:
+ * a wake() in flight owns the waker, a register() in flight is asked (the
+ * WAKING bit) to wake on its way out.
+ */
+static void aw_test_wake_during_owned(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count a = { };
+	struct aw_waker out;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
+
+	atomic_set(&aw.state, AW_WAKING);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_take(&aw, &out));
+	KUNIT_EXPECT_NULL(test, out.ops);
+
+	atomic_set(&aw.state, AW_REGISTERING);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_EQ(test, atomic_read(&aw.state),
+			AW_REGISTERING | AW_WAKING);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_take(&aw, &out));
+	KUNIT_EXPECT_NULL(test, out.ops);
+	AW_EXPECT_COUNT(test, &a, 1, 0, 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&aw));
+
+	atomic_set(&aw.state, AW_WAITING);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &a, 1, 1, 1);
+}
+
+/* wake, take, register and destroy with IRQs off, as from a hard IRQ. */
+static void aw_test_irqs_off(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count a = { }, b = { };
+	struct aw_waker out;
+	unsigned long flags;
+	bool woke, took;
+	int r1, r2;
+
+	local_irq_save(flags);
+	r1 = atomic_waker_register(&aw, aw_count_waker(&a));
+	r2 = atomic_waker_register(&aw, aw_count_waker(&b));
+	woke = atomic_waker_wake(&aw);
+	atomic_waker_register(&aw, aw_count_waker(&a));
+	took = atomic_waker_take(&aw, &out);
+	aw_waker_wake(&out);
+	atomic_waker_register(&aw, aw_count_waker(&b));
+	atomic_waker_destroy(&aw);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_EQ(test, r1, 0);
+	KUNIT_EXPECT_EQ(test, r2, 0);
+	KUNIT_EXPECT_TRUE(test, woke);
+	KUNIT_EXPECT_TRUE(test, took);
+	AW_EXPECT_COUNT(test, &a, 2, 2, 1);
+	AW_EXPECT_COUNT(test, &b, 2, 2, 1);
+}
+
+#define AW_MODEL_OPS	200000
+#define AW_MODEL_WAKERS	3
+
+/*
+ * 200 000 random register/wake/take/replace/destroy calls against a model
+ * of the slot: every return value and every get, put and wake is predicted
+ * exactly, and at the end gets == puts.
+ */
+static void aw_test_balance_model(struct kunit *test)
+{
+	struct { int gets, puts, wakes; } exp[AW_MODEL_WAKERS] = { };
+	struct aw_count *c;
+	struct aw_waker out;
+	struct rnd_state rnd;
+	struct atomic_waker aw;
+	int i, k, slot = -1, bad = 0, first_bad = -1;
+
+	c = kunit_kcalloc(test, AW_MODEL_WAKERS, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	prandom_seed_state(&rnd, 0x61775f6b756e6974ULL);
+	atomic_waker_init(&aw);
+
+	for (i = 0; i < AW_MODEL_OPS; i++) {
+		u32 r = prandom_u32_state(&rnd);
+		bool ok = true;
+
+		k = (r >> 8) % AW_MODEL_WAKERS;
+		switch (r % 8) {
+		case 0 ... 3:	/* register, often replacing, sometimes same */
+			ok = !atomic_waker_register(&aw, aw_count_waker(&c[k]));
+			if (slot != k) {
+				if (slot >= 0)
+					exp[slot].puts++;
+				exp[k].gets++;
+				slot = k;
+			}
+			break;
+		case 4:
+		case 5:		/* wake */
+			ok = atomic_waker_wake(&aw) == (slot >= 0);
+			if (slot >= 0) {
+				exp[slot].wakes++;
+				exp[slot].puts++;
+			}
+			slot = -1;
+			break;
+		case 6:		/* take, then wake or drop what was taken */
+			ok = atomic_waker_take(&aw, &out) == (slot >= 0);
+			if (r & BIT(16))
+				aw_waker_wake(&out);
+			else
+				aw_waker_drop(&out);
+			if (slot >= 0) {
+				if (r & BIT(16))
+					exp[slot].wakes++;
+				exp[slot].puts++;
+			}
+			slot = -1;
+			break;
+		case 7:		/* destroy, then reuse */
+			atomic_waker_destroy(&aw);
+			if (slot >= 0)
+				exp[slot].puts++;
+			slot = -1;
+			break;
+		}
+		ok = ok && atomic_waker_is_registered(&aw) == (slot >= 0);
+		if (!ok && !bad++)
+			first_bad = i;
+	}
+	atomic_waker_destroy(&aw);
+	if (slot >= 0)
+		exp[slot].puts++;
+
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "first bad op #%d", first_bad);
+	for (k = 0; k < AW_MODEL_WAKERS; k++) {
+		AW_EXPECT_COUNT(test, &c[k], exp[k].gets, exp[k].puts,
+				exp[k].wakes);
+		KUNIT_EXPECT_EQ(test, atomic_read(&c[k].gets),
+				atomic_read(&c[k].puts));
+	}
+}
+
+static struct kunit_case aw_api_cases[] = {
+	KUNIT_CASE(aw_test_init_empty),
+	KUNIT_CASE(aw_test_basic_usage),
+	KUNIT_CASE(aw_test_wake_without_register),
+	KUNIT_CASE(aw_test_wake_debounce),
+	KUNIT_CASE(aw_test_register_same_no_spurious),
+	KUNIT_CASE(aw_test_register_replaces),
+	KUNIT_CASE(aw_test_register_bad_waker),
+	KUNIT_CASE(aw_test_take_then_wake),
+	KUNIT_CASE(aw_test_take_then_drop),
+	KUNIT_CASE(aw_test_is_registered),
+	KUNIT_CASE(aw_test_destroy_releases),
+	KUNIT_CASE(aw_test_waker_same),
+	KUNIT_CASE(aw_test_callback_without_get_put),
+	KUNIT_CASE(aw_test_task_ref_balance),
+	KUNIT_CASE(aw_test_register_busy),
+	KUNIT_CASE(aw_test_register_during_wake),
+	KUNIT_CASE(aw_test_wake_during_owned),
+	KUNIT_CASE(aw_test_irqs_off),
+	KUNIT_CASE(aw_test_balance_model),
+	{}
+};
+
+static struct kunit_suite aw_api_suite = {
+	.name = "atomic_waker",
+	.test_cases = aw_api_cases,
+};
+
+/* ---- a producer in some context, for a consumer that sleeps ------------- */
+
+enum aw_prod_kind {
+	AW_PROD_HARDIRQ,	/* hrtimer, HRTIMER_MODE_REL_HARD */
+	AW_PROD_SOFTIRQ,	/* hrtimer, HRTIMER_MODE_REL_SOFT */
+	AW_PROD_TIMER,		/* timer_list: softirq */
+	AW_PROD_WORK,		/* delayed work: process context */
+	AW_PROD_KTHREAD,	/* kthread: process context */
+};
+
+/*
+ * The producer polls until the consumer is registered, so that its wake()
+ * has a sleeper to wake and must return true; then it stores the condition
+ * and wakes.  It gives up polling after AW_TIMEOUT and wakes anyway.
+ */
+struct aw_prod {
+	struct atomic_waker aw;
+	int done;		/* the condition the consumer waits for */
+	bool fired;
+	bool woke;		/* what the producer's wake() returned */
+	bool hardirq, softirq, task;	/* the context it ran in */
+	unsigned long deadline;
+	struct hrtimer hrt;
+	struct timer_list tl;
+	struct delayed_work dw;
+	kunit_action_t *stop;	/* stops the producer; run by aw_prod_stop() */
+	void *stop_arg;
+	/* For the untimed waits: a rescue timer in case no wake comes. */
+	struct hrtimer rescue;
+	struct task_struct *consumer;
+	bool rescued;
+};
+
+#define AW_PROD_PERIOD_NS	(200 * NSEC_PER_USEC)
+
+static bool aw_prod_step(struct aw_prod *p)
+{
+	if (!atomic_waker_is_registered(&p->aw) &&
+	    time_before(jiffies, p->deadline))
+		return false;
+	p->hardirq = in_hardirq();
+	p->softirq = in_serving_softirq();
+	p->task = in_task();
+	WRITE_ONCE(p->done, 1);
+	p->woke = atomic_waker_wake(&p->aw);
+	WRITE_ONCE(p->fired, true);
+	return true;
+}
+
+static enum hrtimer_restart aw_prod_hrtimer_fn(struct hrtimer *t)
+{
+	struct aw_prod *p = container_of(t, struct aw_prod, hrt);
+
+	if (aw_prod_step(p))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(AW_PROD_PERIOD_NS));
+	return HRTIMER_RESTART;
+}
+
+static void aw_prod_timer_fn(struct timer_list *t)
+{
+	struct aw_prod *p = from_timer(p, t, tl);
+
+	if (!aw_prod_step(p))
+		mod_timer(&p->tl, jiffies + 1);
+}
+
+static void aw_prod_work_fn(struct work_struct *w)
+{
+	struct aw_prod *p = container_of(to_delayed_work(w), struct aw_prod,
+					 dw);
+
+	if (!aw_prod_step(p))
+		schedule_delayed_work(&p->dw, 1);
+}
+
+static int aw_prod_kthread_fn(void *arg)
+{
+	struct aw_prod *p = arg;
+
+	while (!aw_prod_step(p) && !kthread_should_stop())
+		usleep_range(100, 200);
+	return 0;
+}
+
+static enum hrtimer_restart aw_prod_rescue_fn(struct hrtimer *t)
+{
+	struct aw_prod *p = container_of(t, struct aw_prod, rescue);
+
+	WRITE_ONCE(p->rescued, true);
+	wake_up_process(p->consumer);
+	return HRTIMER_NORESTART;
+}
+
+static struct aw_prod *aw_prod_start(struct kunit *test,
+				     enum aw_prod_kind kind)
+{
+	struct aw_prod *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	enum hrtimer_mode mode = HRTIMER_MODE_REL_HARD;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	atomic_waker_init(&p->aw);
+	p->deadline = jiffies + AW_TIMEOUT;
+
+	/* The rescue, armed for the untimed waits only, fires after all. */
+	p->consumer = current;
+	hrtimer_init(&p->rescue, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	p->rescue.function = aw_prod_rescue_fn;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			aw_hrtimer_cancel_action, &p->rescue), 0);
+
+	switch (kind) {
+	case AW_PROD_SOFTIRQ:
+		mode = HRTIMER_MODE_REL_SOFT;
+		fallthrough;
+	case AW_PROD_HARDIRQ:
+		hrtimer_init(&p->hrt, CLOCK_MONOTONIC, mode);
+		p->hrt.function = aw_prod_hrtimer_fn;
+		p->stop = aw_hrtimer_cancel_action;
+		p->stop_arg = &p->hrt;
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, p->stop,
+								p->stop_arg), 0);
+		hrtimer_start(&p->hrt, ns_to_ktime(AW_PROD_PERIOD_NS), mode);
+		break;
+	case AW_PROD_TIMER:
+		timer_setup(&p->tl, aw_prod_timer_fn, 0);
+		p->stop = aw_timer_shutdown_action;
+		p->stop_arg = &p->tl;
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, p->stop,
+								p->stop_arg), 0);
+		mod_timer(&p->tl, jiffies + 1);
+		break;
+	case AW_PROD_WORK:
+		INIT_DELAYED_WORK(&p->dw, aw_prod_work_fn);
+		p->stop = aw_dwork_cancel_action;
+		p->stop_arg = &p->dw;
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, p->stop,
+								p->stop_arg), 0);
+		schedule_delayed_work(&p->dw, 1);
+		break;
+	case AW_PROD_KTHREAD:
+		p->stop = aw_kthread_stop_action;
+		p->stop_arg = aw_kthread_start(test, aw_prod_kthread_fn, p,
+					       "producer");
+		break;
+	}
+	return p;
+}
+
+/* Stop the producer: after this, its results may be read. */
+static void aw_prod_stop(struct kunit *test, struct aw_prod *p)
+{
+	kunit_release_action(test, p->stop, p->stop_arg);
+	kunit_release_action(test, aw_hrtimer_cancel_action, &p->rescue);
+}
+
+/* The rescue timer for waits that have no timeout of their own. */
+static void aw_prod_arm_rescue(struct aw_prod *p)
+{
+	hrtimer_start(&p->rescue, ms_to_ktime(jiffies_to_msecs(AW_TIMEOUT)),
+		      HRTIMER_MODE_REL_HARD);
+}
+
+/*
+ * The consumer, the test thread, sleeps in atomic_waker_wait_event_timeout()
+ * until a producer of @kind wakes it; check it was woken, not timed out,
+ * and left nothing registered.
+ */
+static struct aw_prod *aw_woken_by(struct kunit *test, enum aw_prod_kind kind)
+{
+	unsigned int usage = refcount_read(&current->usage);
+	struct aw_prod *p = aw_prod_start(test, kind);
+	long left;
+
+	left = atomic_waker_wait_event_timeout(&p->aw, READ_ONCE(p->done),
+					       AW_TIMEOUT);
+	aw_prod_stop(test, p);
+
+	KUNIT_EXPECT_GT(test, left, 0);
+	KUNIT_EXPECT_TRUE(test, p->fired);
+	KUNIT_EXPECT_TRUE_MSG(test, p->woke, "wake() found nobody to wake");
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&p->aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+	return p;
+}
+
+/* ---- suite atomic_waker_context: waker kinds, and where wake runs ------- */
+
+struct aw_kthread_basic {
+	struct atomic_waker aw;
+	int woken;		/* the condition */
+	int pending;		/* the kthread registered and found no condition */
+	int polls;		/* times the kthread went to sleep */
+	bool timed_out;
+	bool finished;		/* it left its loop */
+};
+
+static int aw_basic_consumer(void *arg)
+{
+	struct aw_kthread_basic *s = arg;
+
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		atomic_waker_register(&s->aw, aw_waker_task(current));
+		if (READ_ONCE(s->woken) || kthread_should_stop())
+			break;
+		s->polls++;
+		WRITE_ONCE(s->pending, 1);
+		if (!schedule_timeout(AW_TIMEOUT)) {
+			s->timed_out = true;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(s->finished, true);
+	return 0;
+}
+
+/*
+ * futures basic: a kthread registers its task and sleeps; another thread
+ * sets the condition and wakes; the kthread is woken once and sees it.
+ */
+static void aw_test_futures_basic(struct kunit *test)
+{
+	struct aw_kthread_basic *s = kunit_kzalloc(test, sizeof(*s),
+						   GFP_KERNEL);
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	atomic_waker_init(&s->aw);
+	t = aw_kthread_start(test, aw_basic_consumer, s, "basic");
+	KUNIT_ASSERT_TRUE(test, aw_poll(READ_ONCE(s->pending)));
+
+	WRITE_ONCE(s->woken, 1);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&s->aw));
+	/* Not kthread_stop() first: its wakeup would hide a lost one. */
+	KUNIT_EXPECT_TRUE(test, aw_poll(READ_ONCE(s->finished)));
+	aw_kthread_stop(test, t);
+
+	KUNIT_EXPECT_FALSE(test, s->timed_out);
+	KUNIT_EXPECT_EQ(test, s->polls, 1);
+	/* It registered once more before it saw the condition. */
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&s->aw));
+	atomic_waker_destroy(&s->aw);
+}
+
+/*
+ * A task waker keeps an exiting task alive: the kthread registers and
+ * exits, and the slot's reference is the one wake() drops.
+ */
+static int aw_register_and_exit(void *arg)
+{
+	return atomic_waker_register(arg, aw_waker_task(current));
+}
+
+static void aw_test_task_exits_registered(struct kunit *test)
+{
+	struct atomic_waker *aw = kunit_kzalloc(test, sizeof(*aw), GFP_KERNEL);
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, aw);
+	atomic_waker_init(aw);
+	t = kthread_create(aw_register_and_exit, aw, "aw_kunit_exit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wake_up_process(t);
+	/* A kthread stopped before it runs never calls its function. */
+	KUNIT_EXPECT_TRUE(test, aw_poll(atomic_waker_is_registered(aw)));
+	KUNIT_EXPECT_EQ(test, kthread_stop(t), 0);
+
+	/*
+	 * Once the exit path's own puts (one deferred through RCU) are done,
+	 * two references remain: ours and the slot's.
+	 */
+	KUNIT_EXPECT_TRUE(test, aw_poll((rcu_barrier(),
+					 refcount_read(&t->usage) <= 2)));
+	KUNIT_EXPECT_EQ(test, refcount_read(&t->usage), 2);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(aw));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&t->usage), 1);
+	put_task_struct(t);
+}
+
+struct aw_wq_test {
+	struct atomic_waker aw;
+	struct wait_queue_head wq;
+	int done;
+	bool woke;
+	bool saw_sleeper;
+};
+
+static int aw_wq_producer(void *arg)
+{
+	struct aw_wq_test *s = arg;
+
+	s->saw_sleeper = aw_poll(wq_has_sleeper(&s->wq) ||
+				 kthread_should_stop());
+	WRITE_ONCE(s->done, 1);
+	s->woke = atomic_waker_wake(&s->aw);
+	return 0;
+}
+
+/* A wait queue waker: a wait_event() sleeping on the queue returns. */
+static void aw_test_wait_queue_waker(struct kunit *test)
+{
+	struct aw_wq_test *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct task_struct *t;
+	long left;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	atomic_waker_init(&s->aw);
+	init_waitqueue_head(&s->wq);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&s->aw,
+			aw_waker_wait_queue(&s->wq)), 0);
+
+	t = aw_kthread_start(test, aw_wq_producer, s, "wq");
+	left = wait_event_timeout(s->wq, READ_ONCE(s->done), AW_TIMEOUT);
+	aw_kthread_stop(test, t);
+
+	KUNIT_EXPECT_GT(test, left, 0);
+	KUNIT_EXPECT_TRUE(test, s->saw_sleeper);
+	KUNIT_EXPECT_TRUE(test, s->woke);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&s->aw));
+}
+
+struct aw_work_test {
+	struct atomic_waker aw;
+	struct work_struct work;
+	struct completion ran;
+};
+
+static void aw_work_fn(struct work_struct *w)
+{
+	complete(&container_of(w, struct aw_work_test, work)->ran);
+}
+
+/* A work waker: registering does not queue it, waking does. */
+static void aw_test_work_waker(struct kunit *test)
+{
+	struct aw_work_test *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	atomic_waker_init(&s->aw);
+	INIT_WORK(&s->work, aw_work_fn);
+	init_completion(&s->ran);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			aw_work_cancel_action, &s->work), 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&s->aw,
+			aw_waker_work(&s->work)), 0);
+	KUNIT_EXPECT_FALSE(test, work_pending(&s->work));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&s->aw));
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&s->ran, AW_TIMEOUT),
+			0);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&s->aw));
+
+	/* Replaced or destroyed, a work waker is not queued. */
+	reinit_completion(&s->ran);
+	atomic_waker_register(&s->aw, aw_waker_work(&s->work));
+	atomic_waker_destroy(&s->aw);
+	KUNIT_EXPECT_FALSE(test, work_pending(&s->work));
+	KUNIT_EXPECT_FALSE(test, completion_done(&s->ran));
+}
+
+/* Wake from a hard-IRQ hrtimer to the sleeping test kthread. */
+static void aw_test_wake_from_hardirq(struct kunit *test)
+{
+	struct aw_prod *p = aw_woken_by(test, AW_PROD_HARDIRQ);
+
+	KUNIT_EXPECT_TRUE(test, p->hardirq);
+}
+
+/* Wake from a softirq: an hrtimer in soft mode. */
+static void aw_test_wake_from_softirq(struct kunit *test)
+{
+	struct aw_prod *p = aw_woken_by(test, AW_PROD_SOFTIRQ);
+
+	KUNIT_EXPECT_TRUE(test, p->softirq);
+	KUNIT_EXPECT_FALSE(test, p->hardirq);
+}
+
+/* Wake from a timer_list callback, in the timer softirq. */
+static void aw_test_wake_from_timer(struct kunit *test)
+{
+	struct aw_prod *p = aw_woken_by(test, AW_PROD_TIMER);
+
+	KUNIT_EXPECT_TRUE(test, p->softirq);
+}
+
+/* Wake from a work item, in process context. */
+static void aw_test_wake_from_work(struct kunit *test)
+{
+	struct aw_prod *p = aw_woken_by(test, AW_PROD_WORK);
+
+	KUNIT_EXPECT_TRUE(test, p->task);
+}
+
+struct aw_irq_register {
+	struct hrtimer hrt;
+	struct atomic_waker aw, aw_task;
+	struct aw_count a, b;
+	struct task_struct *tsk;
+	int ret_a, ret_b, ret_task;
+	bool hardirq;
+	struct completion fired;
+};
+
+static enum hrtimer_restart aw_irq_register_fn(struct hrtimer *t)
+{
+	struct aw_irq_register *s = container_of(t, struct aw_irq_register,
+						 hrt);
+
+	s->hardirq = in_hardirq();
+	s->ret_a = atomic_waker_register(&s->aw, aw_count_waker(&s->a));
+	/* Replacing puts @a here, in hard IRQ. */
+	s->ret_b = atomic_waker_register(&s->aw, aw_count_waker(&s->b));
+	s->ret_task = atomic_waker_register(&s->aw_task,
+					    aw_waker_task(s->tsk));
+	complete(&s->fired);
+	return HRTIMER_NORESTART;
+}
+
+/* register() from a hard-IRQ hrtimer: callback and task wakers. */
+static void aw_test_register_from_hardirq(struct kunit *test)
+{
+	struct aw_irq_register *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	unsigned int usage = refcount_read(&current->usage);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	atomic_waker_init(&s->aw);
+	atomic_waker_init(&s->aw_task);
+	init_completion(&s->fired);
+	s->tsk = current;
+	hrtimer_init(&s->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	s->hrt.function = aw_irq_register_fn;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			aw_hrtimer_cancel_action, &s->hrt), 0);
+	hrtimer_start(&s->hrt, ns_to_ktime(AW_PROD_PERIOD_NS),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&s->fired,
+							  AW_TIMEOUT), 0);
+	kunit_release_action(test, aw_hrtimer_cancel_action, &s->hrt);
+
+	KUNIT_EXPECT_TRUE(test, s->hardirq);
+	KUNIT_EXPECT_EQ(test, s->ret_a, 0);
+	KUNIT_EXPECT_EQ(test, s->ret_b, 0);
+	KUNIT_EXPECT_EQ(test, s->ret_task, 0);
+	AW_EXPECT_COUNT(test, &s->a, 1, 1, 0);
+	AW_EXPECT_COUNT(test, &s->b, 1, 0, 0);
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage + 1);
+
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&s->aw));
+	AW_EXPECT_COUNT(test, &s->b, 1, 1, 1);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&s->aw_task));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+}
+
+static struct kunit_case aw_context_cases[] = {
+	KUNIT_CASE(aw_test_futures_basic),
+	KUNIT_CASE(aw_test_task_exits_registered),
+	KUNIT_CASE(aw_test_wait_queue_waker),
+	KUNIT_CASE(aw_test_work_waker),
+	KUNIT_CASE(aw_test_wake_from_hardirq),
+	KUNIT_CASE(aw_test_wake_from_softirq),
+	KUNIT_CASE(aw_test_wake_from_timer),
+	KUNIT_CASE(aw_test_wake_from_work),
+	KUNIT_CASE(aw_test_register_from_hardirq),
+	{}
+};
+
+static struct kunit_suite aw_context_suite = {
+	.name = "atomic_waker_context",
+	.test_cases = aw_context_cases,
+};
+
+/* ---- suite atomic_waker_wait: the wait_event helpers -------------------- */
+
+enum aw_wait_kind { AW_WAIT_PLAIN, AW_WAIT_INTERRUPTIBLE, AW_WAIT_KILLABLE };
+
+/*
+ * The untimed helpers, woken by a kthread producer.  The rescue timer makes
+ * the wait end even if no wake comes; a rescued wait is a failure.
+ */
+static void aw_wait_woken(struct kunit *test, enum aw_wait_kind kind)
+{
+	unsigned int usage = refcount_read(&current->usage);
+	struct aw_prod *p = aw_prod_start(test, AW_PROD_KTHREAD);
+	int ret = 0;
+
+	aw_prod_arm_rescue(p);
+	switch (kind) {
+	case AW_WAIT_PLAIN:
+		atomic_waker_wait_event(&p->aw, READ_ONCE(p->done) ||
+					READ_ONCE(p->rescued));
+		break;
+	case AW_WAIT_INTERRUPTIBLE:
+		ret = atomic_waker_wait_event_interruptible(&p->aw,
+				READ_ONCE(p->done) || READ_ONCE(p->rescued));
+		break;
+	case AW_WAIT_KILLABLE:
+		ret = atomic_waker_wait_event_killable(&p->aw,
+				READ_ONCE(p->done) || READ_ONCE(p->rescued));
+		break;
+	}
+	aw_prod_stop(test, p);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE_MSG(test, p->rescued, "never woken");
+	KUNIT_EXPECT_TRUE(test, p->woke);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&p->aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+}
+
+static void aw_test_wait_event_woken(struct kunit *test)
+{
+	aw_wait_woken(test, AW_WAIT_PLAIN);
+}
+
+static void aw_test_wait_interruptible_woken(struct kunit *test)
+{
+	aw_wait_woken(test, AW_WAIT_INTERRUPTIBLE);
+}
+
+static void aw_test_wait_killable_woken(struct kunit *test)
+{
+	aw_wait_woken(test, AW_WAIT_KILLABLE);
+}
+
+/* A condition already true: return at once, register nothing. */
+static void aw_test_wait_cond_true(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	unsigned int usage = refcount_read(&current->usage);
+	int one = 1;
+
+	atomic_waker_wait_event(&aw, READ_ONCE(one));
+	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_interruptible(&aw,
+			READ_ONCE(one)), 0);
+	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_killable(&aw,
+			READ_ONCE(one)), 0);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+}
+
+/* wait_event_timeout, condition true: the whole timeout, and 1 for 0. */
+static void aw_test_wait_timeout_cond_true(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	int one = 1;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_timeout(&aw,
+			READ_ONCE(one), 100), 100);
+	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_timeout(&aw,
+			READ_ONCE(one), 0), 1);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+}
+
+/* wait_event_timeout, nobody wakes: 0 after the timeout, slot left empty. */
+static void aw_test_wait_timeout_expires(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	unsigned int usage = refcount_read(&current->usage);
+	long timeout = msecs_to_jiffies(30);
+	unsigned long start = jiffies;
+	int zero = 0;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_timeout(&aw,
+			READ_ONCE(zero), timeout), 0);
+	KUNIT_EXPECT_GE(test, (long)(jiffies - start), timeout);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+}
+
+/* wait_event_timeout, woken in time: the jiffies left, at least 1. */
+static void aw_test_wait_timeout_woken(struct kunit *test)
+{
+	unsigned int usage = refcount_read(&current->usage);
+	struct aw_prod *p = aw_prod_start(test, AW_PROD_KTHREAD);
+	long left;
+
+	left = atomic_waker_wait_event_timeout(&p->aw, READ_ONCE(p->done),
+					       AW_TIMEOUT);
+	aw_prod_stop(test, p);
+
+	KUNIT_EXPECT_GT(test, left, 0);
+	KUNIT_EXPECT_LE(test, left, AW_TIMEOUT);
+	KUNIT_EXPECT_TRUE(test, p->woke);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&p->aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+}
+
+struct aw_sig_test {
+	struct atomic_waker aw;
+	bool killable;
+	int ret;
+	struct completion returned;
+};
+
+static int aw_sig_waiter(void *arg)
+{
+	struct aw_sig_test *s = arg;
+
+	/* kthreads ignore signals unless they allow them. */
+	allow_signal(SIGUSR1);
+	allow_signal(SIGKILL);
+	if (s->killable)
+		s->ret = atomic_waker_wait_event_killable(&s->aw,
+						kthread_should_stop());
+	else
+		s->ret = atomic_waker_wait_event_interruptible(&s->aw,
+						kthread_should_stop());
+	complete(&s->returned);
+	return 0;
+}
+
+static struct aw_sig_test *aw_sig_start(struct kunit *test, bool killable,
+					struct task_struct **t)
+{
+	struct aw_sig_test *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	atomic_waker_init(&s->aw);
+	init_completion(&s->returned);
+	s->killable = killable;
+	*t = aw_kthread_start(test, aw_sig_waiter, s, "sig");
+	KUNIT_ASSERT_TRUE(test, aw_poll(atomic_waker_is_registered(&s->aw)));
+	return s;
+}
+
+/* The interruptible helper returns -ERESTARTSYS on a signal. */
+static void aw_test_wait_interruptible_signal(struct kunit *test)
+{
+	struct task_struct *t;
+	struct aw_sig_test *s = aw_sig_start(test, false, &t);
+
+	send_sig(SIGUSR1, t, 1);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&s->returned,
+							  AW_TIMEOUT), 0);
+	aw_kthread_stop(test, t);
+	KUNIT_EXPECT_EQ(test, s->ret, -ERESTARTSYS);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&s->aw));
+}
+
+/* The killable helper sleeps through SIGUSR1 and returns on SIGKILL. */
+static void aw_test_wait_killable_signal(struct kunit *test)
+{
+	struct task_struct *t;
+	struct aw_sig_test *s = aw_sig_start(test, true, &t);
+
+	send_sig(SIGUSR1, t, 1);
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&s->returned,
+						msecs_to_jiffies(100)), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&s->aw));
+
+	send_sig(SIGKILL, t, 1);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&s->returned,
+							  AW_TIMEOUT), 0);
+	aw_kthread_stop(test, t);
+	KUNIT_EXPECT_EQ(test, s->ret, -ERESTARTSYS);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&s->aw));
+}
+
+static struct kunit_case aw_wait_cases[] = {
+	KUNIT_CASE(aw_test_wait_event_woken),
+	KUNIT_CASE(aw_test_wait_interruptible_woken),
+	KUNIT_CASE(aw_test_wait_killable_woken),
+	KUNIT_CASE(aw_test_wait_cond_true),
+	KUNIT_CASE(aw_test_wait_timeout_cond_true),
+	KUNIT_CASE(aw_test_wait_timeout_expires),
+	KUNIT_CASE(aw_test_wait_timeout_woken),
+	KUNIT_CASE(aw_test_wait_interruptible_signal),
+	KUNIT_CASE(aw_test_wait_killable_signal),
+	{}
+};
+
+static struct kunit_suite aw_wait_suite = {
+	.name = "atomic_waker_wait",
+	.test_cases = aw_wait_cases,
+};
+
+/* ---- suite atomic_waker_race: threads racing on one atomic_waker -------- */
+
+/*
+ * One iteration of a two-sided race: the test thread sets up, releases the
+ * worker with aw_step(&go, i), runs its own side, waits for the worker's
+ * side (aw_wait_step(&done, i)) and checks.  The worker spins for the start
+ * so both sides run at once.
+ */
+struct aw_race {
+	atomic_t go;
+	atomic_t done;
+	int iters;
+	void (*worker_side)(struct aw_race *r);
+	bool stuck;		/* the worker never saw a start */
+};
+
+static int aw_race_worker(void *arg)
+{
+	struct aw_race *r = arg;
+	int i;
+
+	for (i = 1; i <= r->iters; i++) {
+		if (!aw_wait_step(&r->go, i)) {
+			r->stuck = !kthread_should_stop();
+			break;
+		}
+		r->worker_side(r);
+		aw_step(&r->done, i);
+	}
+	return 0;
+}
+
+static void aw_race_start(struct kunit *test, struct aw_race *r, int iters,
+			  void (*worker_side)(struct aw_race *r))
+{
+	r->iters = iters;
+	r->worker_side = worker_side;
+	aw_kthread_start(test, aw_race_worker, r, "race");
+}
+
+#define AW_FWS_ITERS	10000
+
+struct aw_fws {
+	struct aw_race r;
+	struct atomic_waker aw;
+	struct aw_count c, next;
+	int x;
+	bool worker_woke;
+};
+
+static void aw_fws_worker(struct aw_race *r)
+{
+	struct aw_fws *f = container_of(r, struct aw_fws, r);
+
+	WRITE_ONCE(f->x, 1);
+	f->worker_woke = atomic_waker_wake(&f->aw);
+}
+
+/*
+ * tokio failed_wake_synchronizes: the worker stores X and wakes while the
+ * test thread takes the waker; if the worker's wake() failed because that
+ * take was in flight, the next register() must see X (header rule 2).
+ */
+static void aw_test_failed_wake_synchronizes(struct kunit *test)
+{
+	struct aw_fws *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	int i, unsynced = 0, double_take = 0, failed = 0, stalls = 0;
+	struct aw_waker out;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	atomic_waker_init(&f->aw);
+	aw_race_start(test, &f->r, AW_FWS_ITERS, aw_fws_worker);
+
+	for (i = 1; i <= AW_FWS_ITERS; i++) {
+		int c0 = atomic_read(&f->c.wakes);
+		bool took, seen;
+
+		WRITE_ONCE(f->x, 0);
+		atomic_waker_register(&f->aw, aw_count_waker(&f->c));
+		aw_step(&f->r.go, i);
+
+		took = atomic_waker_take(&f->aw, &out);
+		aw_waker_drop(&out);
+		atomic_waker_register(&f->aw, aw_count_waker(&f->next));
+		seen = READ_ONCE(f->x);
+
+		if (!aw_wait_step(&f->r.done, i)) {
+			stalls++;
+			break;
+		}
+		if (!seen && !f->worker_woke)
+			unsynced++;
+		/* The first waker went to exactly one of the two sides. */
+		if (took + atomic_read(&f->c.wakes) - c0 != 1)
+			double_take++;
+		failed += !f->worker_woke;
+		atomic_waker_destroy(&f->aw);
+	}
+
+	KUNIT_EXPECT_EQ(test, stalls, 0);
+	KUNIT_EXPECT_FALSE(test, f->r.stuck);
+	KUNIT_EXPECT_EQ_MSG(test, unsynced, 0,
+			    "a failed wake's store was not seen");
+	KUNIT_EXPECT_EQ(test, double_take, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->c.gets), atomic_read(&f->c.puts));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->next.gets),
+			atomic_read(&f->next.puts));
+	kunit_info(test, "%d of %d worker wakes found the slot taken\n",
+		   failed, AW_FWS_ITERS);
+}
+
+#define AW_NOTIFY_ITERS	2000
+#define AW_NOTIFIERS	2
+
+struct aw_notify {
+	struct atomic_waker aw;
+	atomic_t num;
+	atomic_t go;
+	atomic_t done;
+	bool stuck;
+};
+
+static int aw_notifier(void *arg)
+{
+	struct aw_notify *n = arg;
+	int i;
+
+	for (i = 1; i <= AW_NOTIFY_ITERS; i++) {
+		if (!aw_wait_step(&n->go, i)) {
+			n->stuck = !kthread_should_stop();
+			break;
+		}
+		atomic_inc(&n->num);
+		atomic_waker_wake(&n->aw);
+		atomic_inc(&n->done);
+	}
+	return 0;
+}
+
+/*
+ * tokio loom basic_notification: two notifiers each bump a counter and wake;
+ * the consumer, registering through atomic_waker_wait_event_timeout(), must
+ * see both bumps without a timeout.
+ */
+static void aw_test_basic_notification(struct kunit *test)
+{
+	struct aw_notify *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
+	int i, lost = 0, stalls = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	atomic_waker_init(&n->aw);
+	for (i = 0; i < AW_NOTIFIERS; i++)
+		aw_kthread_start(test, aw_notifier, n, "notify");
+
+	for (i = 1; i <= AW_NOTIFY_ITERS; i++) {
+		atomic_set(&n->num, 0);
+		aw_step(&n->go, i);
+		if (!atomic_waker_wait_event_timeout(&n->aw,
+				atomic_read(&n->num) == AW_NOTIFIERS,
+				AW_TIMEOUT)) {
+			lost++;
+			break;
+		}
+		/* Both notifiers are done with this round before the next. */
+		if (!aw_poll(atomic_read(&n->done) == i * AW_NOTIFIERS)) {
+			stalls++;
+			break;
+		}
+	}
+
+	KUNIT_EXPECT_EQ_MSG(test, lost, 0, "lost wakeup in round %d", i);
+	KUNIT_EXPECT_EQ(test, stalls, 0);
+	KUNIT_EXPECT_FALSE(test, n->stuck);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&n->aw));
+}
+
+#define AW_NMW_ITERS	10000
+
+enum aw_start_state { AW_START_EMPTY, AW_START_OTHER, AW_START_SAME };
+
+static const char * const aw_start_names[] = {
+	[AW_START_EMPTY] = "empty",
+	[AW_START_OTHER] = "other waker registered",
+	[AW_START_SAME] = "same waker registered",
+};
+
+static const enum aw_start_state aw_start_states[] = {
+	AW_START_EMPTY, AW_START_OTHER, AW_START_SAME,
+};
+
+static void aw_start_desc(const enum aw_start_state *s, char *desc)
+{
+	strscpy(desc, aw_start_names[*s], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(aw_start, aw_start_states, aw_start_desc);
+
+struct aw_nmw {
+	struct aw_race r;
+	struct atomic_waker aw;
+	struct aw_count me, other;
+	int flag;
+};
+
+static void aw_nmw_worker(struct aw_race *r)
+{
+	struct aw_nmw *m = container_of(r, struct aw_nmw, r);
+
+	WRITE_ONCE(m->flag, 1);
+	atomic_waker_wake(&m->aw);
+}
+
+/*
+ * spmc-waker no_missed_wakeup: the test thread registers and reads the flag
+ * while the worker stores the flag and wakes.  From each starting state of
+ * the slot, the registrant either sees the flag or is woken.
+ */
+static void aw_test_no_missed_wakeup(struct kunit *test)
+{
+	const enum aw_start_state *start = test->param_value;
+	struct aw_nmw *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	int i, missed = 0, refused = 0, stalls = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	atomic_waker_init(&m->aw);
+	aw_race_start(test, &m->r, AW_NMW_ITERS, aw_nmw_worker);
+
+	for (i = 1; i <= AW_NMW_ITERS; i++) {
+		int w0;
+		bool seen;
+
+		WRITE_ONCE(m->flag, 0);
+		if (*start == AW_START_OTHER)
+			atomic_waker_register(&m->aw, aw_count_waker(&m->other));
+		else if (*start == AW_START_SAME)
+			atomic_waker_register(&m->aw, aw_count_waker(&m->me));
+		w0 = atomic_read(&m->me.wakes);
+		aw_step(&m->r.go, i);
+
+		refused += atomic_waker_register(&m->aw,
+						 aw_count_waker(&m->me)) != 0;
+		seen = READ_ONCE(m->flag);
+
+		if (!aw_wait_step(&m->r.done, i)) {
+			stalls++;
+			break;
+		}
+		if (!seen && atomic_read(&m->me.wakes) == w0)
+			missed++;
+		atomic_waker_destroy(&m->aw);
+	}
+
+	KUNIT_EXPECT_EQ(test, stalls, 0);
+	KUNIT_EXPECT_FALSE(test, m->r.stuck);
+	KUNIT_EXPECT_EQ(test, refused, 0);
+	KUNIT_EXPECT_EQ(test, missed, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&m->me.gets), atomic_read(&m->me.puts));
+	KUNIT_EXPECT_EQ(test, atomic_read(&m->other.gets),
+			atomic_read(&m->other.puts));
+}
+
+#define AW_CONFLICT_ITERS	10000
+
+struct aw_conflict {
+	struct aw_race r;
+	struct atomic_waker aw;
+	struct aw_count a, b;
+	int ret_b;
+};
+
+static void aw_conflict_worker(struct aw_race *r)
+{
+	struct aw_conflict *x = container_of(r, struct aw_conflict, r);
+
+	x->ret_b = atomic_waker_register(&x->aw, aw_count_waker(&x->b));
+}
+
+/*
+ * spmc-waker conflicting_registrations: two register() calls at once.  Each
+ * returns 0 or -EBUSY, never both -EBUSY; a loser is told and is neither
+ * stored nor woken; the next wake() wakes exactly one winner.
+ */
+static void aw_test_conflicting_registrations(struct kunit *test)
+{
+	struct aw_conflict *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	int i, bad = 0, busy = 0, stalls = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	atomic_waker_init(&x->aw);
+	aw_race_start(test, &x->r, AW_CONFLICT_ITERS, aw_conflict_worker);
+
+	for (i = 1; i <= AW_CONFLICT_ITERS; i++) {
+		int ret_a, wa, wb;
+		bool woke;
+
+		aw_count_reset(&x->a);
+		aw_count_reset(&x->b);
+		aw_step(&x->r.go, i);
+		ret_a = atomic_waker_register(&x->aw, aw_count_waker(&x->a));
+		if (!aw_wait_step(&x->r.done, i)) {
+			stalls++;
+			break;
+		}
+		woke = atomic_waker_wake(&x->aw);
+		wa = atomic_read(&x->a.wakes);
+		wb = atomic_read(&x->b.wakes);
+
+		busy += ret_a == -EBUSY || x->ret_b == -EBUSY;
+		if ((ret_a && ret_a != -EBUSY) || (x->ret_b && x->ret_b != -EBUSY) ||
+		    (ret_a && x->ret_b) || !woke || wa + wb != 1 ||
+		    (wa && ret_a) || (wb && x->ret_b) ||
+		    atomic_read(&x->a.gets) != atomic_read(&x->a.puts) ||
+		    atomic_read(&x->b.gets) != atomic_read(&x->b.puts) ||
+		    (ret_a && atomic_read(&x->a.gets)) ||
+		    (x->ret_b && atomic_read(&x->b.gets)))
+			bad++;
+	}
+
+	KUNIT_EXPECT_EQ(test, stalls, 0);
+	KUNIT_EXPECT_FALSE(test, x->r.stuck);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	kunit_info(test, "%d of %d rounds had a loser (-EBUSY)\n", busy,
+		   AW_CONFLICT_ITERS);
+}
+
+#define AW_BALANCE_OPS	100000
+
+struct aw_balance {
+	struct atomic_waker aw;
+	struct aw_count c[3];
+	bool stop;
+	atomic_t woke;		/* wake() returned true */
+	atomic_t taken_woken;	/* take() then aw_waker_wake() */
+	atomic_t taken_dropped;	/* take() then aw_waker_drop() */
+};
+
+static int aw_balance_waker(void *arg)
+{
+	struct aw_balance *s = arg;
+
+	while (!READ_ONCE(s->stop) && !kthread_should_stop())
+		if (atomic_waker_wake(&s->aw))
+			atomic_inc(&s->woke);
+	return 0;
+}
+
+static int aw_balance_taker(void *arg)
+{
+	struct aw_balance *s = arg;
+	struct aw_waker out;
+	unsigned int n = 0;
+
+	while (!READ_ONCE(s->stop) && !kthread_should_stop()) {
+		if (!atomic_waker_take(&s->aw, &out))
+			continue;
+		if (n++ & 1) {
+			aw_waker_wake(&out);
+			atomic_inc(&s->taken_woken);
+		} else {
+			aw_waker_drop(&out);
+			atomic_inc(&s->taken_dropped);
+		}
+	}
+	return 0;
+}
+
+/*
+ * get/put balance under contention: the test thread registers 100 000
+ * times (replacing, or the same waker again) while one kthread wakes and
+ * another takes.  Every get is put; every wake is accounted for.
+ */
+static void aw_test_balance_concurrent(struct kunit *test)
+{
+	struct aw_balance *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct task_struct *tw, *tt;
+	int i, k, refused = 0, wakes = 0, gets = 0, puts = 0, by_wake;
+	unsigned long end;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	atomic_waker_init(&s->aw);
+	tw = aw_kthread_start(test, aw_balance_waker, s, "waker");
+	tt = aw_kthread_start(test, aw_balance_taker, s, "taker");
+
+	/* Go on until both kthreads have had their share, even on one CPU. */
+	end = jiffies + AW_TIMEOUT;
+	for (i = 0; i < AW_BALANCE_OPS || (time_before(jiffies, end) &&
+		    (!atomic_read(&s->woke) || !atomic_read(&s->taken_woken) ||
+		     !atomic_read(&s->taken_dropped))); i++)
+		refused += atomic_waker_register(&s->aw,
+				aw_count_waker(&s->c[(i / 2) % 3])) != 0;
+	WRITE_ONCE(s->stop, true);
+	aw_kthread_stop(test, tw);
+	aw_kthread_stop(test, tt);
+	atomic_waker_destroy(&s->aw);
+
+	for (k = 0; k < 3; k++) {
+		wakes += atomic_read(&s->c[k].wakes);
+		gets += atomic_read(&s->c[k].gets);
+		puts += atomic_read(&s->c[k].puts);
+		KUNIT_EXPECT_EQ(test, atomic_read(&s->c[k].gets),
+				atomic_read(&s->c[k].puts));
+	}
+	by_wake = atomic_read(&s->woke) + atomic_read(&s->taken_woken);
+	KUNIT_EXPECT_EQ(test, refused, 0);
+	/* Beyond wake() and take(), only register() wakes: once at most. */
+	KUNIT_EXPECT_GE(test, wakes, by_wake);
+	KUNIT_EXPECT_LE(test, wakes, by_wake + i);
+	/* Each taken waker had its own reference. */
+	KUNIT_EXPECT_GE(test, puts, by_wake + atomic_read(&s->taken_dropped));
+	KUNIT_EXPECT_GT(test, atomic_read(&s->woke), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&s->taken_woken), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&s->taken_dropped), 0);
+	kunit_info(test, "%d registers, %d gets, %d wakes (%d by wake(), %d by take())\n",
+		   i, gets, wakes, atomic_read(&s->woke),
+		   atomic_read(&s->taken_woken));
+}
+
+#define AW_TEARDOWN_ITERS	50
+#define AW_TEARDOWN_DELAY_US	20
+
+struct aw_td_obj {
+	struct atomic_waker aw;
+	int done;
+};
+
+struct aw_teardown {
+	struct aw_td_obj *obj;
+	struct aw_count c;
+	atomic_t wakes_returned;
+	bool hardirq;
+};
+
+/* Runs in hard IRQ on another CPU: an RCU read-side critical section. */
+static void aw_teardown_producer(void *arg)
+{
+	struct aw_teardown *t = arg;
+	struct aw_td_obj *obj = READ_ONCE(t->obj);
+
+	t->hardirq = in_hardirq();
+	WRITE_ONCE(obj->done, 1);
+	/* Let the consumer run ahead: it sees done before we wake. */
+	udelay(AW_TEARDOWN_DELAY_US);
+	atomic_waker_wake(&obj->aw);
+	atomic_inc(&t->wakes_returned);
+}
+
+/*
+ * The header's teardown rule: a producer in hard IRQ stores the condition
+ * and wakes; the consumer sees the condition without sleeping, and may free
+ * the atomic_waker after synchronize_rcu(), by which time the producer's
+ * wake() has returned.
+ */
+static void aw_test_teardown_rcu(struct kunit *test)
+{
+	struct aw_teardown *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int i, cpu, ahead = 0, early = 0, unwoken = 0, stalls = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+
+	for (i = 1; i <= AW_TEARDOWN_ITERS; i++) {
+		struct aw_td_obj *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+		unsigned long end = jiffies + AW_TIMEOUT;
+
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		atomic_waker_init(&obj->aw);
+		atomic_waker_register(&obj->aw, aw_count_waker(&t->c));
+		WRITE_ONCE(t->obj, obj);
+
+		migrate_disable();
+		cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+		smp_call_function_single(cpu, aw_teardown_producer, t, 0);
+		while (!READ_ONCE(obj->done) && time_before(jiffies, end))
+			cpu_relax();
+		ahead += atomic_read(&t->wakes_returned) < i;
+		migrate_enable();
+
+		if (!READ_ONCE(obj->done)) {
+			stalls++;
+			break;
+		}
+		synchronize_rcu();
+		early += atomic_read(&t->wakes_returned) != i;
+		unwoken += atomic_read(&t->c.wakes) != i;
+		atomic_waker_destroy(&obj->aw);
+		kfree(obj);
+	}
+
+	KUNIT_EXPECT_EQ(test, stalls, 0);
+	KUNIT_EXPECT_TRUE(test, t->hardirq);
+	KUNIT_EXPECT_EQ_MSG(test, early, 0, "freed while wake() ran");
+	KUNIT_EXPECT_EQ(test, unwoken, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->c.gets), atomic_read(&t->c.puts));
+	/* The case is only worth its name if the consumer got ahead. */
+	KUNIT_EXPECT_GT(test, ahead, 0);
+}
+
+#define AW_STRESS_HANDOFFS	100000
+#define AW_STRESS_BOUND		(120 * HZ)
+
+/* A ball passed between two kthreads; each sleeps until it holds it. */
+struct aw_pingpong {
+	struct atomic_waker aw[2];
+	atomic_t turn;		/* handoffs so far; side (turn & 1) holds it */
+	int handoffs;
+	atomic_t *timeouts;
+};
+
+struct aw_pp_side {
+	struct aw_pingpong *pp;
+	int me;
+	struct completion done;
+};
+
+static bool aw_pp_ready(struct aw_pingpong *pp, int me)
+{
+	int t = atomic_read(&pp->turn);
+
+	return t >= pp->handoffs || (t & 1) == me;
+}
+
+static int aw_pp_fn(void *arg)
+{
+	struct aw_pp_side *s = arg;
+	struct aw_pingpong *pp = s->pp;
+	struct aw_waker out;
+	int t;
+
+	for (;;) {
+		if (!atomic_waker_wait_event_timeout(&pp->aw[s->me],
+				aw_pp_ready(pp, s->me) || kthread_should_stop(),
+				AW_TIMEOUT)) {
+			atomic_inc(pp->timeouts);
+			break;
+		}
+		t = atomic_read(&pp->turn);
+		if (t >= pp->handoffs || kthread_should_stop())
+			break;
+		/* Pass the ball, then wake the other side: wake or take. */
+		atomic_inc(&pp->turn);
+		if (t & 2)
+			atomic_waker_wake(&pp->aw[!s->me]);
+		else if (atomic_waker_take(&pp->aw[!s->me], &out))
+			aw_waker_wake(&out);
+	}
+	complete(&s->done);
+	return 0;
+}
+
+static const int aw_stress_threads[] = { 2, 4 };
+
+static void aw_stress_desc(const int *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%d threads", *n);
+}
+
+KUNIT_ARRAY_PARAM(aw_stress, aw_stress_threads, aw_stress_desc);
+
+/*
+ * N kthreads in N/2 ping-pong pairs pass 100 000 handoffs in all, each
+ * thread sleeping in atomic_waker_wait_event_timeout() for its turn: a lost
+ * wakeup is a 5 s timeout, counted.
+ */
+static void aw_test_stress_pingpong(struct kunit *test)
+{
+	int nthreads = *(const int *)test->param_value, npairs = nthreads / 2;
+	unsigned long end = jiffies + AW_STRESS_BOUND;
+	struct aw_pingpong *pp;
+	struct aw_pp_side *sides;
+	atomic_t *timeouts;
+	int i, unfinished = 0, short_pairs = 0;
+	u64 t0;
+
+	pp = kunit_kcalloc(test, npairs, sizeof(*pp), GFP_KERNEL);
+	sides = kunit_kcalloc(test, nthreads, sizeof(*sides), GFP_KERNEL);
+	timeouts = kunit_kzalloc(test, sizeof(*timeouts), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pp);
+	KUNIT_ASSERT_NOT_NULL(test, sides);
+	KUNIT_ASSERT_NOT_NULL(test, timeouts);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < npairs; i++) {
+		atomic_waker_init(&pp[i].aw[0]);
+		atomic_waker_init(&pp[i].aw[1]);
+		pp[i].handoffs = DIV_ROUND_UP(AW_STRESS_HANDOFFS, npairs);
+		pp[i].timeouts = timeouts;
+	}
+	for (i = 0; i < nthreads; i++) {
+		sides[i].pp = &pp[i / 2];
+		sides[i].me = i & 1;
+		init_completion(&sides[i].done);
+		aw_kthread_start(test, aw_pp_fn, &sides[i], "pingpong");
+	}
+	/* In short waits: a long D-state sleep would trip the hung task check. */
+	for (i = 0; i < nthreads; i++) {
+		bool done;
+
+		while (!(done = wait_for_completion_timeout(&sides[i].done, HZ)) &&
+		       time_before(jiffies, end))
+			;
+		unfinished += !done;
+	}
+	/* The kthreads are stopped by their actions, before pp is freed. */
+	for (i = 0; i < npairs; i++)
+		short_pairs += atomic_read(&pp[i].turn) != pp[i].handoffs;
+
+	KUNIT_EXPECT_EQ(test, unfinished, 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(timeouts), 0, "lost wakeups");
+	KUNIT_EXPECT_EQ(test, short_pairs, 0);
+	kunit_info(test, "%d threads: %d handoffs in %llu ms\n", nthreads,
+		   npairs * pp[0].handoffs,
+		   div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
+}
+
+static struct kunit_case aw_race_cases[] = {
+	KUNIT_CASE(aw_test_failed_wake_synchronizes),
+	KUNIT_CASE(aw_test_basic_notification),
+	KUNIT_CASE_PARAM(aw_test_no_missed_wakeup, aw_start_gen_params),
+	KUNIT_CASE(aw_test_conflicting_registrations),
+	KUNIT_CASE(aw_test_balance_concurrent),
+	KUNIT_CASE(aw_test_teardown_rcu),
+	KUNIT_CASE_PARAM_ATTR(aw_test_stress_pingpong, aw_stress_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite aw_race_suite = {
+	.name = "atomic_waker_race",
+	.test_cases = aw_race_cases,
+};
+
+kunit_test_suites(&aw_api_suite, &aw_context_suite, &aw_wait_suite,
+		  &aw_race_suite);
+
+MODULE_DESCRIPTION("KUnit tests for atomic_waker");
+MODULE_LICENSE("GPL");
