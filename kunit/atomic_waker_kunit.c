@@ -100,9 +100,12 @@ static void aw_count_reset(struct aw_count *c)
 /* A macro, so that a failure names the line of the case, not of a helper. */
 #define AW_EXPECT_COUNT(test, c, g, p, w)				\
 do {									\
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&(c)->gets), g, "gets");	\
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&(c)->puts), p, "puts");	\
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&(c)->wakes), w, "wakes");\
+	struct kunit *__test = (test);					\
+	struct aw_count *__c = (c);					\
+									\
+	KUNIT_EXPECT_EQ_MSG(__test, atomic_read(&__c->gets), g, "gets");\
+	KUNIT_EXPECT_EQ_MSG(__test, atomic_read(&__c->puts), p, "puts");\
+	KUNIT_EXPECT_EQ_MSG(__test, atomic_read(&__c->wakes), w, "wakes");\
 } while (0)
 
 /* ---- kthreads, timers and work, stopped by kunit actions ---------------- */
@@ -134,8 +137,9 @@ static struct task_struct *aw_kthread_start(struct kunit *test,
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(t), "kthread_create: %ld",
 			       PTR_ERR(t));
 	get_task_struct(t);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				aw_kthread_stop_action, t), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, aw_kthread_stop_action, t),
+			0);
 	wake_up_process(t);
 	return t;
 }
@@ -266,6 +270,7 @@ static void aw_test_register_replaces(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count a = { }, b = { };
+	struct aw_waker w;
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&b)), 0);
@@ -273,8 +278,8 @@ static void aw_test_register_replaces(struct kunit *test)
 	AW_EXPECT_COUNT(test, &b, 1, 0, 0);
 
 	/* Same data, other ops: a different waker, so it replaces too. */
-	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
-			aw_waker_callback(&aw_count_wake_only_ops, &b)), 0);
+	w = aw_waker_callback(&aw_count_wake_only_ops, &b);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
 	AW_EXPECT_COUNT(test, &b, 1, 1, 0);
 
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
@@ -291,17 +296,16 @@ static void aw_test_register_bad_waker(struct kunit *test)
 	};
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count bad = { }, c = { };
+	struct aw_waker no_ops = aw_waker_callback(NULL, &bad);
+	struct aw_waker no_wake_fn = aw_waker_callback(&no_wake, &bad);
 
-	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
-			aw_waker_callback(NULL, &bad)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
-			aw_waker_callback(&no_wake, &bad)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, no_ops), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, no_wake_fn), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 
 	/* Refused over a registered waker: that one stays, unreleased. */
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
-	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw,
-			aw_waker_callback(&no_wake, &bad)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, no_wake_fn), -EINVAL);
 	AW_EXPECT_COUNT(test, &bad, 0, 0, 0);
 	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&aw.state), AW_WAITING);
@@ -786,6 +790,7 @@ static struct aw_prod *aw_prod_start(struct kunit *test,
 {
 	struct aw_prod *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
 	enum hrtimer_mode mode = HRTIMER_MODE_REL_HARD;
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	atomic_waker_init(&p->aw);
@@ -795,8 +800,9 @@ static struct aw_prod *aw_prod_start(struct kunit *test,
 	p->consumer = current;
 	hrtimer_init(&p->rescue, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	p->rescue.function = aw_prod_rescue_fn;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			aw_hrtimer_cancel_action, &p->rescue), 0);
+	ret = kunit_add_action_or_reset(test, aw_hrtimer_cancel_action,
+					&p->rescue);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 
 	switch (kind) {
 	case AW_PROD_SOFTIRQ:
@@ -841,6 +847,12 @@ static void aw_prod_stop(struct kunit *test, struct aw_prod *p)
 {
 	kunit_release_action(test, p->stop, p->stop_arg);
 	kunit_release_action(test, aw_hrtimer_cancel_action, &p->rescue);
+}
+
+/* The condition of the untimed waits: the producer's, or the rescue's. */
+static bool aw_prod_over(struct aw_prod *p)
+{
+	return READ_ONCE(p->done) || READ_ONCE(p->rescued);
 }
 
 /* The rescue timer for waits that have no timeout of their own. */
@@ -995,12 +1007,13 @@ static void aw_test_wait_queue_waker(struct kunit *test)
 	struct aw_wq_test *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct task_struct *t;
 	long left;
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	atomic_waker_init(&s->aw);
 	init_waitqueue_head(&s->wq);
-	KUNIT_EXPECT_EQ(test, atomic_waker_register(&s->aw,
-			aw_waker_wait_queue(&s->wq)), 0);
+	ret = atomic_waker_register(&s->aw, aw_waker_wait_queue(&s->wq));
+	KUNIT_EXPECT_EQ(test, ret, 0);
 
 	t = aw_kthread_start(test, aw_wq_producer, s, "wq");
 	left = wait_event_timeout(s->wq, READ_ONCE(s->done), AW_TIMEOUT);
@@ -1027,16 +1040,17 @@ static void aw_work_fn(struct work_struct *w)
 static void aw_test_work_waker(struct kunit *test)
 {
 	struct aw_work_test *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	atomic_waker_init(&s->aw);
 	INIT_WORK(&s->work, aw_work_fn);
 	init_completion(&s->ran);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			aw_work_cancel_action, &s->work), 0);
+	ret = kunit_add_action_or_reset(test, aw_work_cancel_action, &s->work);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 
-	KUNIT_EXPECT_EQ(test, atomic_waker_register(&s->aw,
-			aw_waker_work(&s->work)), 0);
+	ret = atomic_waker_register(&s->aw, aw_waker_work(&s->work));
+	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, work_pending(&s->work));
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&s->aw));
 	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&s->ran, AW_TIMEOUT),
@@ -1114,6 +1128,7 @@ static void aw_test_register_from_hardirq(struct kunit *test)
 {
 	struct aw_irq_register *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	unsigned int usage = refcount_read(&current->usage);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	atomic_waker_init(&s->aw);
@@ -1122,8 +1137,8 @@ static void aw_test_register_from_hardirq(struct kunit *test)
 	s->tsk = current;
 	hrtimer_init(&s->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	s->hrt.function = aw_irq_register_fn;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			aw_hrtimer_cancel_action, &s->hrt), 0);
+	ret = kunit_add_action_or_reset(test, aw_hrtimer_cancel_action, &s->hrt);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	hrtimer_start(&s->hrt, ns_to_ktime(AW_PROD_PERIOD_NS),
 		      HRTIMER_MODE_REL_HARD);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&s->fired,
@@ -1179,16 +1194,14 @@ static void aw_wait_woken(struct kunit *test, enum aw_wait_kind kind)
 	aw_prod_arm_rescue(p);
 	switch (kind) {
 	case AW_WAIT_PLAIN:
-		atomic_waker_wait_event(&p->aw, READ_ONCE(p->done) ||
-					READ_ONCE(p->rescued));
+		atomic_waker_wait_event(&p->aw, aw_prod_over(p));
 		break;
 	case AW_WAIT_INTERRUPTIBLE:
 		ret = atomic_waker_wait_event_interruptible(&p->aw,
-				READ_ONCE(p->done) || READ_ONCE(p->rescued));
+							    aw_prod_over(p));
 		break;
 	case AW_WAIT_KILLABLE:
-		ret = atomic_waker_wait_event_killable(&p->aw,
-				READ_ONCE(p->done) || READ_ONCE(p->rescued));
+		ret = atomic_waker_wait_event_killable(&p->aw, aw_prod_over(p));
 		break;
 	}
 	aw_prod_stop(test, p);
@@ -1220,13 +1233,13 @@ static void aw_test_wait_cond_true(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	unsigned int usage = refcount_read(&current->usage);
-	int one = 1;
+	int one = 1, ret;
 
 	atomic_waker_wait_event(&aw, READ_ONCE(one));
-	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_interruptible(&aw,
-			READ_ONCE(one)), 0);
-	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_killable(&aw,
-			READ_ONCE(one)), 0);
+	ret = atomic_waker_wait_event_interruptible(&aw, READ_ONCE(one));
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = atomic_waker_wait_event_killable(&aw, READ_ONCE(one));
+	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
 }
@@ -1236,11 +1249,12 @@ static void aw_test_wait_timeout_cond_true(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	int one = 1;
+	long left;
 
-	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_timeout(&aw,
-			READ_ONCE(one), 100), 100);
-	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_timeout(&aw,
-			READ_ONCE(one), 0), 1);
+	left = atomic_waker_wait_event_timeout(&aw, READ_ONCE(one), 100);
+	KUNIT_EXPECT_EQ(test, left, 100);
+	left = atomic_waker_wait_event_timeout(&aw, READ_ONCE(one), 0);
+	KUNIT_EXPECT_EQ(test, left, 1);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 }
 
@@ -1252,9 +1266,11 @@ static void aw_test_wait_timeout_expires(struct kunit *test)
 	long timeout = msecs_to_jiffies(30);
 	unsigned long start = jiffies;
 	int zero = 0;
+	long left;
 
-	KUNIT_EXPECT_EQ(test, atomic_waker_wait_event_timeout(&aw,
-			READ_ONCE(zero), timeout), 0);
+	left = atomic_waker_wait_event_timeout(&aw, READ_ONCE(zero), timeout);
+
+	KUNIT_EXPECT_EQ(test, left, 0);
 	KUNIT_EXPECT_GE(test, (long)(jiffies - start), timeout);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
@@ -1288,16 +1304,18 @@ struct aw_sig_test {
 static int aw_sig_waiter(void *arg)
 {
 	struct aw_sig_test *s = arg;
+	int ret;
 
 	/* kthreads ignore signals unless they allow them. */
 	allow_signal(SIGUSR1);
 	allow_signal(SIGKILL);
 	if (s->killable)
-		s->ret = atomic_waker_wait_event_killable(&s->aw,
-						kthread_should_stop());
+		ret = atomic_waker_wait_event_killable(&s->aw,
+						       kthread_should_stop());
 	else
-		s->ret = atomic_waker_wait_event_interruptible(&s->aw,
-						kthread_should_stop());
+		ret = atomic_waker_wait_event_interruptible(&s->aw,
+							    kthread_should_stop());
+	s->ret = ret;
 	complete(&s->returned);
 	return 0;
 }
@@ -1335,10 +1353,11 @@ static void aw_test_wait_killable_signal(struct kunit *test)
 {
 	struct task_struct *t;
 	struct aw_sig_test *s = aw_sig_start(test, true, &t);
+	unsigned long left;
 
 	send_sig(SIGUSR1, t, 1);
-	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&s->returned,
-						msecs_to_jiffies(100)), 0);
+	left = wait_for_completion_timeout(&s->returned, msecs_to_jiffies(100));
+	KUNIT_EXPECT_EQ(test, left, 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&s->aw));
 
 	send_sig(SIGKILL, t, 1);
@@ -1506,6 +1525,11 @@ static int aw_notifier(void *arg)
 	return 0;
 }
 
+static bool aw_notified(struct aw_notify *n)
+{
+	return atomic_read(&n->num) == AW_NOTIFIERS;
+}
+
 /*
  * tokio loom basic_notification: two notifiers each bump a counter and wake;
  * the consumer, registering through atomic_waker_wait_event_timeout(), must
@@ -1524,9 +1548,8 @@ static void aw_test_basic_notification(struct kunit *test)
 	for (i = 1; i <= AW_NOTIFY_ITERS; i++) {
 		atomic_set(&n->num, 0);
 		aw_step(&n->go, i);
-		if (!atomic_waker_wait_event_timeout(&n->aw,
-				atomic_read(&n->num) == AW_NOTIFIERS,
-				AW_TIMEOUT)) {
+		if (!atomic_waker_wait_event_timeout(&n->aw, aw_notified(n),
+						     AW_TIMEOUT)) {
 			lost++;
 			break;
 		}
@@ -1733,6 +1756,13 @@ static int aw_balance_taker(void *arg)
 	return 0;
 }
 
+/* Has a kthread not yet made each of its kinds of call, with time left? */
+static bool aw_balance_starved(struct aw_balance *s, unsigned long end)
+{
+	return (!atomic_read(&s->woke) || !atomic_read(&s->taken_woken) ||
+		!atomic_read(&s->taken_dropped)) && time_before(jiffies, end);
+}
+
 /*
  * get/put balance under contention: the test thread registers 100 000
  * times (replacing, or the same waker again) while one kthread wakes and
@@ -1742,6 +1772,7 @@ static void aw_test_balance_concurrent(struct kunit *test)
 {
 	struct aw_balance *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct task_struct *tw, *tt;
+	struct aw_waker w;
 	int i, k, refused = 0, wakes = 0, gets = 0, puts = 0, by_wake;
 	unsigned long end;
 
@@ -1752,11 +1783,10 @@ static void aw_test_balance_concurrent(struct kunit *test)
 
 	/* Go on until both kthreads have had their share, even on one CPU. */
 	end = jiffies + AW_TIMEOUT;
-	for (i = 0; i < AW_BALANCE_OPS || (time_before(jiffies, end) &&
-		    (!atomic_read(&s->woke) || !atomic_read(&s->taken_woken) ||
-		     !atomic_read(&s->taken_dropped))); i++)
-		refused += atomic_waker_register(&s->aw,
-				aw_count_waker(&s->c[(i / 2) % 3])) != 0;
+	for (i = 0; i < AW_BALANCE_OPS || aw_balance_starved(s, end); i++) {
+		w = aw_count_waker(&s->c[(i / 2) % 3]);
+		refused += atomic_waker_register(&s->aw, w) != 0;
+	}
 	WRITE_ONCE(s->stop, true);
 	aw_kthread_stop(test, tw);
 	aw_kthread_stop(test, tt);
@@ -1886,7 +1916,7 @@ static bool aw_pp_ready(struct aw_pingpong *pp, int me)
 {
 	int t = atomic_read(&pp->turn);
 
-	return t >= pp->handoffs || (t & 1) == me;
+	return t >= pp->handoffs || (t & 1) == me || kthread_should_stop();
 }
 
 static int aw_pp_fn(void *arg)
@@ -1898,8 +1928,8 @@ static int aw_pp_fn(void *arg)
 
 	for (;;) {
 		if (!atomic_waker_wait_event_timeout(&pp->aw[s->me],
-				aw_pp_ready(pp, s->me) || kthread_should_stop(),
-				AW_TIMEOUT)) {
+						     aw_pp_ready(pp, s->me),
+						     AW_TIMEOUT)) {
 			atomic_inc(pp->timeouts);
 			break;
 		}
