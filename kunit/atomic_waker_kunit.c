@@ -580,6 +580,98 @@ static void aw_test_irqs_off(struct kunit *test)
 	AW_EXPECT_COUNT(test, &b, 2, 2, 1);
 }
 
+/* A counted callback waker that registers itself again when first woken. */
+struct aw_rearm {
+	struct aw_count c;
+	struct atomic_waker *aw;
+	int ret;		/* what the nested register() returned */
+};
+
+static void aw_rearm_wake(void *data);
+
+static void aw_rearm_get(void *data)
+{
+	aw_count_get(&((struct aw_rearm *)data)->c);
+}
+
+static void aw_rearm_put(void *data)
+{
+	aw_count_put(&((struct aw_rearm *)data)->c);
+}
+
+static const struct aw_waker_ops aw_rearm_ops = {
+	.wake	= aw_rearm_wake,
+	.get	= aw_rearm_get,
+	.put	= aw_rearm_put,
+};
+
+static void aw_rearm_wake(void *data)
+{
+	struct aw_rearm *r = data;
+
+	if (atomic_inc_return(&r->c.wakes) == 1)
+		r->ret = atomic_waker_register(r->aw,
+					       aw_waker_callback(&aw_rearm_ops, r));
+}
+
+/*
+ * wake() releases the slot before it calls the waker, so a wake callback
+ * may register again (an async task re-polled from its wakeup): the new
+ * registration stands, and the old reference is put after the callback.
+ */
+static void aw_test_rearm_from_wake(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_rearm r = { .aw = &aw, .ret = 1 };
+	struct aw_waker w = aw_waker_callback(&aw_rearm_ops, &r);
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	KUNIT_EXPECT_EQ(test, r.ret, 0);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_is_registered(&aw));
+	AW_EXPECT_COUNT(test, &r.c, 2, 1, 1);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &r.c, 2, 2, 2);
+}
+
+/*
+ * The hand-written wait loop's two halves: prepare_wait() sets the task
+ * state and registers current; finish_wait() runs it again and takes it
+ * out of the slot.  Nothing here sleeps, and nothing is checked until the
+ * task runs again: a failed check allocates, which may sleep.
+ */
+static void aw_test_prepare_finish_wait(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	unsigned int usage = refcount_read(&current->usage);
+	unsigned int state, held;
+	struct aw_count c = { };
+	bool registered;
+	int ret;
+
+	ret = atomic_waker_prepare_wait(&aw, TASK_UNINTERRUPTIBLE);
+	state = READ_ONCE(current->__state);
+	registered = atomic_waker_is_registered(&aw);
+	held = refcount_read(&current->usage);
+	atomic_waker_finish_wait(&aw);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, state, TASK_UNINTERRUPTIBLE);
+	KUNIT_EXPECT_TRUE(test, registered);
+	KUNIT_EXPECT_EQ(test, held, usage + 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(current->__state), TASK_RUNNING);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+
+	/* Another waker found in the slot at the end is woken, not dropped. */
+	atomic_waker_prepare_wait(&aw, TASK_UNINTERRUPTIBLE);
+	atomic_waker_register(&aw, aw_count_waker(&c));
+	atomic_waker_finish_wait(&aw);
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+}
+
 #define AW_MODEL_OPS	200000
 #define AW_MODEL_WAKERS	3
 
@@ -682,6 +774,8 @@ static struct kunit_case aw_api_cases[] = {
 	KUNIT_CASE(aw_test_register_during_wake),
 	KUNIT_CASE(aw_test_wake_during_owned),
 	KUNIT_CASE(aw_test_irqs_off),
+	KUNIT_CASE(aw_test_rearm_from_wake),
+	KUNIT_CASE(aw_test_prepare_finish_wait),
 	KUNIT_CASE(aw_test_balance_model),
 	{}
 };
