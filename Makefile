@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# atomic_waker: out-of-tree kernel module plus its QEMU test harness.
+#
+#   make                 build the modules against KDIR (default: the running
+#                        kernel's /lib/modules/$(uname -r)/build if present,
+#                        else the cached test kernel, built if missing)
+#   make kernel          build/reuse the test kernel (in $(AW_CACHE))
+#   make run             boot the test kernel with the demo module
+#   make check           boot the test kernel with the KUnit tests
+#                        (SMP=4, AW_TIMEOUT=secs, AW_EXPECT_SUITES="a b")
+#   make lint            checkpatch, sparse + W=1, kernel-doc
+#   make deps            install the Debian packages needed
+#   make clean, make modules_install
+# run, check and lint always use the test kernel. KSRC=<tree> builds the
+# test kernel from another source tree.
+
+ifneq ($(KERNELRELEASE),)
+# Called by kbuild: the rules are in Kbuild.
+include $(src)/Kbuild
+else
+
+SCRIPTS := $(CURDIR)/scripts
+AW_CACHE ?= $(HOME)/.cache/atomic_waker
+export AW_CACHE KSRC SMP AW_TIMEOUT AW_MEM AW_APPEND AW_STEPS AW_EXTRA \
+	AW_EXPECT_SUITES AW_LOG_ALLOW
+
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
+# The test kernel's object dir (evaluated only when used).
+TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
+
+.PHONY: all modules test-modules kernel run check lint deps clean \
+	modules_install
+
+all: modules
+
+ifeq ($(KDIR),)
+modules: test-modules
+else
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+endif
+
+kernel:
+	@$(SCRIPTS)/build-kernel.sh >/dev/null
+
+test-modules: kernel
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
+
+# Sequential on purpose (safe with make -j): deps, kernel, modules, VM.
+run check:
+	@$(SCRIPTS)/deps.sh
+	@$(MAKE) --no-print-directory test-modules
+	@$(SCRIPTS)/vm-test.sh $@
+
+lint:
+	@$(SCRIPTS)/deps.sh
+	@$(SCRIPTS)/build-kernel.sh >/dev/null
+	@$(SCRIPTS)/lint.sh
+
+deps:
+	@$(SCRIPTS)/deps.sh
+
+modules_install:
+	$(MAKE) -C $(or $(KDIR),$(TEST_KDIR)) M=$(CURDIR) modules_install
+
+clean:
+	@kdir='$(or $(KDIR),$(TEST_KDIR))'; \
+	if [ -f "$$kdir/Makefile" ]; then \
+		$(MAKE) -C "$$kdir" M=$(CURDIR) clean; \
+	else \
+		find . -path ./.git -prune -o -type f \( -name '*.o' -o \
+			-name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o \
+			-name '.*.cmd' -o -name 'modules.order' -o \
+			-name 'Module.symvers' \) -print -delete; \
+	fi
+
+endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Scan a QEMU console log for kernel problems and the init's end marker.
+
+Usage: logcheck.py LOG   (prints problems, exit 1 if any)
+Also imported by ktap-summary.py and demo-summary.py.
+Set AW_LOG_ALLOW to a regex of lines that are expected (not problems).
+"""
+import os
+import re
+import sys
+
+# Each pattern marks a line as a problem (searched anywhere in the line).
+BAD = [
+    r'WARNING:', r'BUG:', r'Oops', r'Kernel panic', r'Call Trace',
+    r'general protection fault', r'Unable to handle',
+    r'possible recursive locking', r'inconsistent lock state',
+    r'possible circular locking', r'INFO: lockdep', r'DEBUG_LOCKS_WARN_ON',
+    r'suspicious RCU usage', r'blocked for more than', r'soft lockup',
+    r'detected stalls?', r'KASAN', r'KCSAN', r'UBSAN', r'kmemleak',
+    r'ODEBUG', r'list_(add|del) corruption', r'refcount_t:',
+    r'AW-HOST: watchdog',
+]
+BAD_RE = re.compile('|'.join(BAD))
+DONE_RE = re.compile(r'AW-INIT: done status=(\d+)')
+
+
+def check(path):
+    """Return a list of problem strings (empty when the log is clean)."""
+    allow = os.environ.get('AW_LOG_ALLOW')
+    allow_re = re.compile(allow) if allow else None
+    problems = []
+    done = None
+    with open(path, errors='backslashreplace') as f:
+        for num, line in enumerate(f, 1):
+            line = line.rstrip()
+            m = DONE_RE.search(line)
+            if m:
+                done = int(m.group(1))
+            if 'AW-INIT: FAILED' in line:
+                problems.append(f'{path}:{num}: {line}')
+            elif BAD_RE.search(line) and not (allow_re and allow_re.search(line)):
+                problems.append(f'{path}:{num}: {line}')
+    if done is None:
+        problems.append('no "AW-INIT: done" marker: the guest crashed, hung '
+                        'or was killed by the watchdog')
+    elif done != 0 and not any('AW-INIT: FAILED' in p for p in problems):
+        problems.append(f'init finished with status={done}')
+    return problems
+
+
+def report(path):
+    """Print the problems; return 1 if there were any (one failed 'test')."""
+    problems = check(path)
+    for p in problems:
+        print(f'  LOG: {p}')
+    if problems:
+        print(f'log check: FAILED ({len(problems)} problem lines, counted as 1 failed test)')
+        return 1
+    print('log check: clean (no WARNING/BUG/Oops/lockdep/hung task; init completed)')
+    return 0
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    sys.exit(report(sys.argv[1]))
