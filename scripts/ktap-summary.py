@@ -11,7 +11,8 @@ Test cases are counted as kunit.py does: leaves of the tree, so each
 parameterized sub-case counts as one test case.
 The last line is always "N passed, N failed". Failed includes +1 for each of:
 a bad console log (see logcheck.py), a KTAP parse error, no test cases run,
-a SUITE given on the command line that did not run. Exit 1 if failed > 0.
+a SUITE given on the command line that did not run, a */kunit/* module
+loaded by the init that printed no KTAP. Exit 1 if failed > 0.
 """
 import json
 import os
@@ -26,26 +27,31 @@ import logcheck  # noqa: E402
 # A top-level KTAP header: nothing but an optional printk timestamp before it.
 TOP_KTAP = re.compile(r'^(\[[^\]]*\] ?)?KTAP version \d+$')
 PLAN0 = re.compile(r'^(\[[^\]]*\] ?)?1\.\.0$')
+LOADING = re.compile(r'AW-INIT: loading (\S+)')
 
 
 def ktap_blocks(path):
-    """Yield lists of lines, one per top-level KTAP document."""
+    """Yield (step, lines): one per top-level KTAP document, with the
+    "AW-INIT: loading <step>" it appeared under (None at boot)."""
     block = None
+    step = None
     with open(path, errors='backslashreplace') as f:
         for line in f:
             line = line.rstrip('\r\n')
             if TOP_KTAP.match(line):
                 if block:
-                    yield block
+                    yield step, block
                 block = [line]
+            elif 'AW-INIT:' in line:
+                if block:
+                    yield step, block
+                block = None
+                m = LOADING.search(line)
+                step = m.group(1) if m else None
             elif block is not None:
-                if 'AW-INIT:' in line:
-                    yield block
-                    block = None
-                else:
-                    block.append(line)
+                block.append(line)
     if block:
-        yield block
+        yield step, block
 
 
 def count(group, counts):
@@ -64,10 +70,15 @@ def main():
     counts = {}
     suites = []
     extra = []
+    # every kunit module the init loaded must print a KTAP document
+    with open(log, errors='backslashreplace') as f:
+        silent = {m.group(1) for m in map(LOADING.search, f)
+                  if m and 'kunit' in m.group(1)}
     with tempfile.TemporaryDirectory() as tmp:
-        for i, block in enumerate(ktap_blocks(log)):
+        for i, (step, block) in enumerate(ktap_blocks(log)):
             if len(block) > 1 and PLAN0.match(block[1]):
                 continue    # built-in executor with no built-in suites
+            silent.discard(step)
             ktap = os.path.join(tmp, f'{i}.ktap')
             js = os.path.join(tmp, f'{i}.json')
             with open(ktap, 'w') as f:
@@ -104,6 +115,8 @@ def main():
           f'{" ".join(suites) or "(none)"}; {skipped} skipped')
     if passed + failed + skipped == 0:
         extra.append('no KUnit test case ran')
+    for m in sorted(silent):
+        extra.append(f'{m} printed no KTAP results')
     for s in expected:
         if s not in suites:
             extra.append(f'expected suite "{s}" did not run')

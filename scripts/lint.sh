@@ -12,8 +12,13 @@ kdir=$(aw_kernel_dir "$src")
 [[ -f $kdir/.aw-built ]] || die "test kernel not built: run make kernel"
 cd "$AW_ROOT"
 fail=0
-mapfile -t files < <(find . -path ./.git -prune -o -type f \
-	\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort)
+# The kernel sources: every .c/.h next to a Kbuild file (user-space code
+# such as user/ or sample/test/ has no Kbuild and is not kernel style).
+mapfile -t files < <(find . -path ./.git -prune -o -name Kbuild -printf '%h\n' |
+	while read -r d; do
+		find "$d" -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \) \
+			! -name '*.mod.c'
+	done | sort)
 
 step "lint 1/3: checkpatch --strict on ${#files[@]} files"
 for f in "${files[@]}"; do
@@ -28,7 +33,7 @@ step "lint 2/3: make C=1 W=1 (sparse + extra warnings)"
 out=$AW_CACHE/logs/$(date +%Y%m%d-%H%M%S)-lint-$$.log
 mkdir -p "$AW_CACHE/logs"
 make -s -C "$kdir" M="$AW_ROOT" clean
-# kbuild only shows warnings; C=1 runs sparse on each file compiled
+# after the clean, C=1 runs sparse on every file compiled
 if ! make -C "$kdir" M="$AW_ROOT" C=1 W=1 modules >"$out" 2>&1; then
 	cat "$out"
 	fail=1
