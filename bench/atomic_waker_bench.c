@@ -75,13 +75,6 @@ static char *scenarios = "1234567";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios, "Digits of the scenarios to run (default all)");
 
-/*
- * A wake variant whose caller supplies the ordering (its own full barrier or
- * fully ordered RMW after storing the condition), as spmc-waker offers.  When
- * atomic_waker.h grows one, it defines ATOMIC_WAKER_HAVE_WAKE_RELAXED and
- * scenario 1 times atomic_waker_wake_relaxed() too.
- */
-
 static unsigned long awb_errors;	/* failed checks, reported at the end */
 
 /* ---- timing helpers ------------------------------------------------- */
@@ -225,32 +218,12 @@ static noinline void awb_empty_aw(unsigned long n)
 		atomic_waker_wake(&awb_aw);
 }
 
-/*
- * What an empty-wake fast path would cost: the rcuwait pattern in front of
- * the real call.  A bench-local model, not the API; see the anchors (section
- * 2) for when it is correct (register's unlock must be fully ordered).
- */
-static noinline bool awb_model_fast_wake(struct atomic_waker *aw)
-{
-	smp_mb(); /* pairs with a fully ordered unlock in register() */
-	if (!READ_ONCE(aw->waker.ops))
-		return false;
-	return atomic_waker_wake(aw);
-}
-
-static noinline void awb_empty_model(unsigned long n)
+/* The caller's own barrier is outside the loop: it pays for it anyway. */
+static noinline void awb_empty_aw_caller_mb(unsigned long n)
 {
 	while (n--)
-		awb_model_fast_wake(&awb_aw);
+		__atomic_waker_wake(&awb_aw);
 }
-
-#ifdef ATOMIC_WAKER_HAVE_WAKE_RELAXED
-static noinline void awb_empty_aw_relaxed(unsigned long n)
-{
-	while (n--)
-		atomic_waker_wake_relaxed(&awb_aw);
-}
-#endif
 
 static noinline void awb_empty_rcuwait(unsigned long n)
 {
@@ -296,10 +269,7 @@ static const struct awb_op awb_empty_ops[] = {
 	{ "smp_mb() + load (the limit)", awb_empty_mb_load },
 	{ "load only (caller supplies the barrier)", awb_empty_load },
 	{ "atomic_waker_wake()", awb_empty_aw },
-	{ "model: smp_mb + slot load, then wake (local)", awb_empty_model },
-#ifdef ATOMIC_WAKER_HAVE_WAKE_RELAXED
-	{ "atomic_waker_wake_relaxed()", awb_empty_aw_relaxed },
-#endif
+	{ "__atomic_waker_wake() (caller's barrier)", awb_empty_aw_caller_mb },
 	{ "rcuwait_wake_up()", awb_empty_rcuwait },
 	{ "wq_has_sleeper() + wake_up()", awb_empty_wq_guarded },
 	{ "wake_up()", awb_empty_wake_up },

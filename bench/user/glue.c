@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C side of the user-space benchmark: the stubs the shim declares, the
+ * counting waker, and entry points for the Rust driver (src/main.rs).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+
+#include "atomic_waker.h"
+
+__thread struct task_struct awb_shim_current;
+struct workqueue_struct *system_wq;
+
+void schedule(void)
+{
+	while (READ_ONCE(current->state) != TASK_RUNNING)
+		sched_yield();
+}
+
+long schedule_timeout(long timeout)
+{
+	schedule();
+	return timeout;
+}
+
+/* A waker that does not sleep: it counts, like the Rust counting waker. */
+static void awb_count_wake(void *data)
+{
+	u64 *n = data;
+
+	WRITE_ONCE(*n, READ_ONCE(*n) + 1);
+}
+
+static const struct aw_waker_ops awb_count_ops = {
+	.wake = awb_count_wake,
+};
+
+/* The C waker passed by value to atomic_waker_register() from Rust. */
+struct aw_waker awb_c_counting_waker(u64 *counter)
+{
+	return aw_waker_callback(&awb_count_ops, counter);
+}
+
+size_t awb_c_sizeof(void)
+{
+	return sizeof(struct atomic_waker);
+}
+
+/*
+ * atomic_waker_wake() and __atomic_waker_wake() are static inline: these
+ * out-of-line copies give Rust one call per operation, as its own
+ * #[inline(never)] wrappers do.
+ */
+bool awb_c_wake(struct atomic_waker *aw)
+{
+	return atomic_waker_wake(aw);
+}
+
+/* The caller's barrier: the benchmark's loop pays it once, outside. */
+bool awb_c_wake_caller_mb(struct atomic_waker *aw)
+{
+	return __atomic_waker_wake(aw);
+}
+
+int awb_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}

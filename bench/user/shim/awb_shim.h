@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * awb_shim.h - just enough of the kernel API to build ../../atomic_waker.c in
+ * user space for timing.  Every header under shim/linux/ includes this file.
+ *
+ * Unlike user/shim (made for correctness checks, which brackets each fully
+ * ordered RMW with two seq_cst fences), this maps each kernel atomic to the
+ * instruction the kernel itself emits on x86-64: a fully ordered RMW is one
+ * seq_cst (lock-prefixed) RMW, smp_mb() is "lock addl $0,-4(%rsp)", acquire
+ * and release flavours are plain compiler-ordered accesses.  The tasks are
+ * stubs: the benchmark registers callback wakers only.
+ */
+#ifndef _AWB_SHIM_H
+#define _AWB_SHIM_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define barrier()	__asm__ __volatile__("" ::: "memory")
+
+#define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+#define ERESTARTSYS	512
+
+#define EXPORT_SYMBOL(sym)
+#define EXPORT_SYMBOL_GPL(sym)
+#define MODULE_DESCRIPTION(s)
+#define MODULE_LICENSE(s)
+#define MODULE_AUTHOR(s)
+
+#define WARN_ON_ONCE(cond)	unlikely(!!(cond))
+#define WARN_ON(cond)		unlikely(!!(cond))
+#define in_nmi()		0
+#define in_irq()		0
+#define in_task()		1
+#define might_sleep()		do { } while (0)
+
+/* ---- barriers ---------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#define smp_mb()	__asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
+#define smp_rmb()	barrier()
+#define smp_wmb()	barrier()
+#else
+#define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#define smp_acquire__after_ctrl_dep()	smp_rmb()
+#define smp_mb__before_atomic()		barrier()
+#define smp_mb__after_atomic()		barrier()
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+
+/* ---- atomic_t ---------------------------------------------------------- */
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+#define ATOMIC_INIT(i)	{ (i) }
+
+#define atomic_read(v)			READ_ONCE((v)->counter)
+#define atomic_set(v, i)		WRITE_ONCE((v)->counter, (i))
+#define atomic_read_acquire(v)		smp_load_acquire(&(v)->counter)
+#define atomic_set_release(v, i)	smp_store_release(&(v)->counter, (i))
+
+#define __AWB_ORD_full		__ATOMIC_SEQ_CST
+#define __AWB_ORD_acquire	__ATOMIC_ACQUIRE
+#define __AWB_ORD_release	__ATOMIC_RELEASE
+#define __AWB_ORD_relaxed	__ATOMIC_RELAXED
+
+#define __AWB_FETCH(op, sfx, ord, builtin, xform)			\
+static inline int atomic_fetch_##op##sfx(int i, atomic_t *v)		\
+{ return builtin(&v->counter, xform, ord); }
+
+#define __AWB_FETCH_ALL(op, builtin, xform)				\
+	__AWB_FETCH(op, , __ATOMIC_SEQ_CST, builtin, xform)		\
+	__AWB_FETCH(op, _acquire, __ATOMIC_ACQUIRE, builtin, xform)	\
+	__AWB_FETCH(op, _release, __ATOMIC_RELEASE, builtin, xform)	\
+	__AWB_FETCH(op, _relaxed, __ATOMIC_RELAXED, builtin, xform)
+
+__AWB_FETCH_ALL(add, __atomic_fetch_add, i)
+__AWB_FETCH_ALL(sub, __atomic_fetch_sub, i)
+__AWB_FETCH_ALL(or, __atomic_fetch_or, i)
+__AWB_FETCH_ALL(and, __atomic_fetch_and, i)
+__AWB_FETCH_ALL(andnot, __atomic_fetch_and, ~i)
+__AWB_FETCH_ALL(xor, __atomic_fetch_xor, i)
+
+#define __AWB_XCHG(sfx, ord)						\
+static inline int atomic_xchg##sfx(atomic_t *v, int i)			\
+{ return __atomic_exchange_n(&v->counter, i, ord); }			\
+static inline bool atomic_try_cmpxchg##sfx(atomic_t *v, int *old, int new) \
+{ return __atomic_compare_exchange_n(&v->counter, old, new, false, ord,	\
+				     __ATOMIC_RELAXED); }		\
+static inline int atomic_cmpxchg##sfx(atomic_t *v, int old, int new)	\
+{ atomic_try_cmpxchg##sfx(v, &old, new); return old; }
+
+__AWB_XCHG(, __ATOMIC_SEQ_CST)
+__AWB_XCHG(_acquire, __ATOMIC_ACQUIRE)
+__AWB_XCHG(_release, __ATOMIC_RELEASE)
+__AWB_XCHG(_relaxed, __ATOMIC_RELAXED)
+
+static inline void atomic_or(int i, atomic_t *v)
+{
+	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_andnot(int i, atomic_t *v)
+{
+	__atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
+}
+
+/* ---- tasks, wait queues, work: stubs ------------------------------------ */
+
+#define TASK_RUNNING		0x0000
+#define TASK_INTERRUPTIBLE	0x0001
+#define TASK_UNINTERRUPTIBLE	0x0002
+#define TASK_WAKEKILL		0x0100
+#define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
+#define MAX_SCHEDULE_TIMEOUT	((long)(~0UL >> 1))
+
+struct task_struct {
+	int state;
+	int usage;
+};
+
+extern __thread struct task_struct awb_shim_current;
+#define current	(&awb_shim_current)
+
+static inline void set_current_state(int s)
+{
+	WRITE_ONCE(current->state, s);
+	smp_mb();
+}
+
+#define __set_current_state(s)	WRITE_ONCE(current->state, (s))
+
+static inline int wake_up_process(struct task_struct *t)
+{
+	smp_mb();
+	return __atomic_exchange_n(&t->state, TASK_RUNNING, __ATOMIC_RELAXED) != TASK_RUNNING;
+}
+
+static inline void get_task_struct(struct task_struct *t)
+{
+	__atomic_fetch_add(&t->usage, 1, __ATOMIC_RELAXED);
+}
+
+static inline void put_task_struct(struct task_struct *t)
+{
+	__atomic_fetch_sub(&t->usage, 1, __ATOMIC_RELEASE);
+}
+
+static inline int signal_pending_state(unsigned int state, struct task_struct *t)
+{
+	return 0;
+}
+
+void schedule(void);
+long schedule_timeout(long timeout);
+
+struct wait_queue_head {
+	int dummy;
+};
+
+static inline void wake_up_all(struct wait_queue_head *wq)
+{
+}
+
+struct work_struct {
+	int dummy;
+};
+
+struct workqueue_struct;
+extern struct workqueue_struct *system_wq;
+
+static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *w)
+{
+	return true;
+}
+
+#endif /* _AWB_SHIM_H */
