@@ -417,6 +417,25 @@ static void aw_test_waker_same(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, aw_waker_same(&t1, &wa));
 }
 
+/*
+ * __atomic_waker_wake(), for a caller whose RMW already ordered its store:
+ * the same wake, once, and nothing on an empty slot.
+ */
+static void aw_test_wake_caller_barrier(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count c = { };
+	atomic_t cond = ATOMIC_INIT(0);
+
+	KUNIT_EXPECT_FALSE(test, __atomic_waker_wake(&aw));
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
+	atomic_inc_return(&cond);
+	KUNIT_EXPECT_TRUE(test, __atomic_waker_wake(&aw));
+	KUNIT_EXPECT_FALSE(test, __atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
+	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+}
+
 /* A callback waker without get/put is stored, woken and dropped too. */
 static void aw_test_callback_without_get_put(struct kunit *test)
 {
@@ -760,6 +779,7 @@ static struct kunit_case aw_api_cases[] = {
 	KUNIT_CASE(aw_test_basic_usage),
 	KUNIT_CASE(aw_test_wake_without_register),
 	KUNIT_CASE(aw_test_wake_debounce),
+	KUNIT_CASE(aw_test_wake_caller_barrier),
 	KUNIT_CASE(aw_test_register_same_no_spurious),
 	KUNIT_CASE(aw_test_register_replaces),
 	KUNIT_CASE(aw_test_register_bad_waker),
@@ -1595,6 +1615,7 @@ static void aw_test_failed_wake_synchronizes(struct kunit *test)
 #define AW_NOTIFIERS	2
 
 struct aw_notify {
+	atomic_t ids;		/* hands each notifier its number */
 	struct atomic_waker aw;
 	atomic_t num;
 	atomic_t go;
@@ -1605,15 +1626,21 @@ struct aw_notify {
 static int aw_notifier(void *arg)
 {
 	struct aw_notify *n = arg;
-	int i;
+	int i, id = atomic_inc_return(&n->ids) - 1;
 
 	for (i = 1; i <= AW_NOTIFY_ITERS; i++) {
 		if (!aw_wait_step(&n->go, i)) {
 			n->stuck = !kthread_should_stop();
 			break;
 		}
-		atomic_inc(&n->num);
-		atomic_waker_wake(&n->aw);
+		/* The second notifier's RMW is its own barrier (F). */
+		if (id) {
+			atomic_inc_return(&n->num);
+			__atomic_waker_wake(&n->aw);
+		} else {
+			atomic_inc(&n->num);
+			atomic_waker_wake(&n->aw);
+		}
 		atomic_inc(&n->done);
 	}
 	return 0;
@@ -2030,12 +2057,25 @@ static int aw_pp_fn(void *arg)
 		t = atomic_read(&pp->turn);
 		if (t >= pp->handoffs || kthread_should_stop())
 			break;
-		/* Pass the ball, then wake the other side: wake or take. */
-		atomic_inc(&pp->turn);
-		if (t & 2)
+		/*
+		 * Pass the ball, then wake the other side, each way in turn:
+		 * wake(); __wake() after a fully ordered RMW; take() and wake.
+		 */
+		switch ((t / 2) % 3) {
+		case 0:
+			atomic_inc(&pp->turn);
 			atomic_waker_wake(&pp->aw[!s->me]);
-		else if (atomic_waker_take(&pp->aw[!s->me], &out))
-			aw_waker_wake(&out);
+			break;
+		case 1:
+			atomic_inc_return(&pp->turn);
+			__atomic_waker_wake(&pp->aw[!s->me]);
+			break;
+		default:
+			atomic_inc(&pp->turn);
+			if (atomic_waker_take(&pp->aw[!s->me], &out))
+				aw_waker_wake(&out);
+			break;
+		}
 	}
 	complete(&s->done);
 	return 0;
