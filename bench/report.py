@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Turn the benchmark tables into bench/results/results.md and chart.svg.
+
+Inputs are the markdown the benchmarks print: the user-space table of
+bench/user (awbench) and the kernel tables that bench/run.sh extracts from the
+console log (lines "awbench: ...").  Also checks the issue's targets, each a
+ratio within one run.  Python 3 standard library only.
+"""
+import argparse
+import html
+import re
+
+NUM = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def sections(text):
+    """{title: [[cell, ...], ...]} for each '### title' and its table rows."""
+    out, cur = {}, None
+    for line in text.splitlines():
+        if line.startswith("### "):
+            cur = line[4:].strip()
+            out[cur] = []
+        elif line.startswith("| scenario |"):
+            cur = "user"
+            out[cur] = []
+        elif cur and line.startswith("|") and not line.startswith("|--") \
+                and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells[0] not in ("primitive", "type", "scenario"):
+                out[cur].append(cells)
+    return out
+
+
+def find(secs, prefix):
+    for title, rows in secs.items():
+        if title.startswith(prefix):
+            return rows
+    return None
+
+
+def val(rows, name, col):
+    """The number in column @col of the first row whose name starts with @name."""
+    if not rows:
+        return None
+    for r in rows:
+        if r[0].startswith(name) and col < len(r):
+            m = NUM.search(r[col])
+            return float(m.group()) if m else None
+    return None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def targets(k, u):
+    """(what, measured ratio, limit) for each target of the issue."""
+    t = []
+    if k:
+        s1, s2 = find(k, "1."), find(k, "2.")
+        s4b, s5 = find(k, "4b."), find(k, "5.")
+        aw = val(s1, "atomic_waker_wake()", 2)
+        t += [
+            ("kernel: empty wake vs smp_mb()+load", ratio(aw, val(s1, "smp_mb()", 2)), 1.1),
+            ("kernel: empty wake vs rcuwait_wake_up()", ratio(aw, val(s1, "rcuwait_wake_up()", 2)), 0.5),
+            ("kernel: empty wake vs wake_up()", ratio(aw, val(s1, "wake_up()", 2)), 0.25),
+            ("kernel: empty wake vs complete()", ratio(aw, val(s1, "complete()", 2)), 0.25),
+            ("kernel: __atomic_waker_wake() (caller's barrier) vs smp_mb()+load",
+             ratio(val(s1, "__atomic_waker_wake()", 2), val(s1, "smp_mb()", 2)), 0.2),
+            ("kernel: register+wake vs wait queue add_wait_queue+wake_up()",
+             ratio(val(s2, "atomic_waker: callback", 2), val(s2, "wait queue: add_wait_queue", 2)), 0.5),
+            ("kernel: ping-pong across CPUs vs completion",
+             ratio(val(s4b, "atomic_waker", 2), val(s4b, "completion", 2)), 1.0),
+            ("kernel: hard-IRQ wakeup p50 vs completion",
+             ratio(val(s5, "atomic_waker", 1), val(s5, "completion", 1)), 1.0),
+        ]
+    if u:
+        us = u.get("user")
+        for name, what, lim in [
+            ("wake, nothing registered, 1 thread", "user: empty wake vs futures-core", 0.2),
+            ("register + wake", "user: register+wake vs futures-core", 0.6),
+            ("wake, nothing registered, 2 threads", "user: empty wake, 2 threads, vs futures-core", 0.1),
+        ]:
+            t.append((what, ratio(val(us, name, 1), val(us, name, 2)), lim))
+    return t
+
+
+# ---- SVG -------------------------------------------------------------------
+
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+          "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def fmt_ns(v):
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} ms"
+    if v >= 1e4:
+        return f"{v / 1e3:.1f} us"
+    return f"{v:.2f} ns"
+
+
+def panel(y, title, groups, series, unit, width=900):
+    """Horizontal grouped bars. groups: [(label, [value or None per series])]."""
+    left, bar, gap = 330, 13, 8
+    vmax = max((v for _, vs in groups for v in vs if v), default=1)
+    scale = (width - left - 90) / vmax
+    parts = [f'<text x="10" y="{y + 18}" font-size="15" font-weight="bold">'
+             f'{html.escape(title)}</text>']
+    y += 30
+    if len(series) > 1:
+        x = left
+        for i, s in enumerate(series):
+            parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{COLORS[i]}"/>'
+                         f'<text x="{x + 16}" y="{y + 11}" font-size="12">{html.escape(s)}</text>')
+            x += 30 + 7 * len(s)
+        y += 20
+    for label, vs in groups:
+        h = bar * len(vs)
+        parts.append(f'<text x="{left - 6}" y="{y + h / 2 + 4}" font-size="12" '
+                     f'text-anchor="end">{html.escape(label)}</text>')
+        for i, v in enumerate(vs):
+            if v is None:
+                continue
+            w = max(v * scale, 1)
+            c = COLORS[i] if len(vs) > 1 else COLORS[0]
+            parts.append(f'<rect x="{left}" y="{y + i * bar}" width="{w:.1f}" height="{bar - 2}" fill="{c}"/>'
+                         f'<text x="{left + w + 4:.1f}" y="{y + i * bar + bar - 4}" font-size="10">'
+                         f'{fmt_ns(v)}</text>')
+        y += h + gap
+    return parts, y + 10
+
+
+def svg(k, u, machine):
+    parts, y = [], 0
+    if k:
+        for prefix, col, title in [
+            ("1.", 2, "kernel (QEMU TCG): wake with nothing registered, ns/op median"),
+            ("2.", 2, "kernel (QEMU TCG): register + wake, non-sleeping waker, ns/op median"),
+            ("4b.", 2, "kernel (QEMU TCG): ping-pong round trip across CPUs, ns median"),
+            ("5.", 1, "kernel (QEMU TCG): hard IRQ -> kthread wakeup latency p50, ns"),
+        ]:
+            rows = find(k, prefix)
+            if not rows:
+                continue
+            groups = [(r[0], [val(rows, r[0], col)]) for r in rows]
+            p, y = panel(y, title, groups, [""], "ns")
+            parts += p
+    if u and u.get("user"):
+        rows = u["user"]
+        groups = [(r[0].strip(), [val([r], r[0], c) for c in (1, 2, 3)]) for r in rows]
+        p, y = panel(y, "user space (this machine): ns/op median", groups,
+                     ["atomic_waker.c", "futures-core 0.3", "atomic-waker 1.x"], "ns")
+        parts += p
+    foot = "Ratios within one run are what count; QEMU TCG inflates absolute kernel numbers."
+    parts.append(f'<text x="10" y="{y + 14}" font-size="11" fill="#555">{html.escape(foot)}</text>')
+    y += 24
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{y}" '
+            f'viewBox="0 0 900 {y}" font-family="sans-serif">'
+            f'<rect width="100%" height="100%" fill="white"/>')
+    return head + "".join(parts) + "</svg>\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--machine", required=True)
+    ap.add_argument("--user")
+    ap.add_argument("--kernel")
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--svg", required=True)
+    a = ap.parse_args()
+    machine = open(a.machine).read()
+    utext = open(a.user).read() if a.user else ""
+    ktext = open(a.kernel).read() if a.kernel else ""
+    u = sections(utext) if utext else None
+    k = sections(ktext) if ktext else None
+
+    lines = ["# atomic_waker benchmarks", "",
+             "Written by `bench/run.sh` (see bench/README.md). "
+             "QEMU here is TCG only (no KVM): absolute kernel numbers are inflated and atomics "
+             "cost differently than on hardware; compare ratios within one run. "
+             "The user-space numbers are native on the machine below, which is shared: "
+             "medians of interleaved runs.", "", machine.strip(), "",
+             "## Targets of issue #5 (ratios within one run)", "",
+             "| target | measured | goal | met |", "|---|---:|---:|:---:|"]
+    for what, r, lim in targets(k, u):
+        if r is None:
+            lines.append(f"| {what} | - | <= {lim:g}x | ? |")
+        else:
+            lines.append(f"| {what} | {r:.2f}x | <= {lim:g}x | {'yes' if r <= lim else 'no'} |")
+    lines += ["", "![chart](chart.svg)", ""]
+    if utext:
+        lines += ["## User space", "", utext.replace("## atomic_waker user-space benchmark", "").strip(), ""]
+    if ktext:
+        lines += ["## In kernel (QEMU)", "", ktext.replace("## atomic_waker in-kernel benchmark", "").strip(), ""]
+    with open(a.md, "w") as f:
+        f.write("\n".join(lines))
+    with open(a.svg, "w") as f:
+        f.write(svg(k, u, machine))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Run both benchmarks and write bench/results/results.md and
+# bench/results/chart.svg.
+#   1. user space (on this machine): bench/user, built offline with cargo
+#   2. in kernel: bench/atomic_waker_bench.ko on Debian's stock non-debug
+#      kernel in QEMU (bench/vm.sh)
+# Usage: bench/run.sh [--user-only|--kernel-only]
+# Environment: KPARAMS (module params, e.g. "nruns=11 loops=50000"),
+# UARGS (user bench "nruns iterations", default "21 1000000"), SMP, AW_MEM,
+# AW_FORCE=1 to run even while a kernel build is using the CPUs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/results
+cache=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
+mode=${1:-all}
+mkdir -p "$out" "$cache/bench-logs"
+stamp=$(date +%Y%m%d-%H%M%S)
+ulog=$cache/bench-logs/$stamp-user.md
+klog=$cache/bench-logs/$stamp-console.log
+kmd=$cache/bench-logs/$stamp-kernel.md
+minfo=$cache/bench-logs/$stamp-machine.md
+
+busy() { pgrep -f 'make.*(bzImage|vmlinux)|cc1 ' >/dev/null; }
+if busy && [[ ${AW_FORCE:-0} != 1 ]]; then
+	echo "==> bench: a kernel build is running; waiting for it (AW_FORCE=1 skips)" >&2
+	while busy; do sleep 15; done
+fi
+
+{
+	echo "## Machine"
+	echo
+	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) online CPUs"
+	echo "- host kernel: $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- compilers: $(gcc --version | head -n1); $(rustc --version)"
+	echo "- QEMU: $(qemu-system-x86_64 --version | head -n1), TCG (no KVM), -smp ${SMP:-2} -m ${AW_MEM:-1G}; guest: Debian stock kernel ${AW_STOCK_RELEASE:-6.12.117+deb12-amd64} (no debug options)"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+} >"$minfo"
+cat "$minfo"
+
+if [[ $mode != --kernel-only ]]; then
+	echo "==> bench: user space" >&2
+	(cd "$here/user" && nice -n 10 cargo build --release --offline -q)
+	# shellcheck disable=SC2086 # UARGS is two numbers
+	"$here/user/target/release/awbench" ${UARGS:-21 1000000} | tee "$ulog"
+fi
+if [[ $mode != --user-only ]]; then
+	echo "==> bench: in kernel (QEMU)" >&2
+	# shellcheck disable=SC2086 # KPARAMS is a list of module params
+	"$here/vm.sh" "$klog" ${KPARAMS:-} >&2
+	sed -n 's/^.*awbench: //p' "$klog" | sed '/^BEGIN$/d; /^END$/d' >"$kmd"
+	grep -q '^errors: 0$' "$kmd" || echo "WARNING: the kernel benchmark reported errors (see $klog)" >&2
+	cat "$kmd"
+fi
+args=(--machine "$minfo" --md "$out/results.md" --svg "$out/chart.svg")
+[[ -f $ulog ]] && args+=(--user "$ulog")
+[[ -f $kmd ]] && args+=(--kernel "$kmd")
+python3 "$here/report.py" "${args[@]}"
+echo "==> bench: wrote $out/results.md and $out/chart.svg (raw: $cache/bench-logs/$stamp-*)" >&2
