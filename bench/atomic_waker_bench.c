@@ -218,6 +218,24 @@ static noinline void awb_empty_aw(unsigned long n)
 		atomic_waker_wake(&awb_aw);
 }
 
+/*
+ * A bench-local variant of the fast path, to size a suggestion: the barrier
+ * first and one load, instead of a load, the barrier and a second load.
+ */
+static __always_inline bool awb_model_wake_mb_first(struct atomic_waker *aw)
+{
+	smp_mb(); /* (F) of atomic_waker_wake(), moved ahead of the first load */
+	if (!atomic_waker_is_registered(aw))
+		return false;
+	return atomic_waker_wake_slowpath(aw);
+}
+
+static noinline void awb_empty_model_mb_first(unsigned long n)
+{
+	while (n--)
+		awb_model_wake_mb_first(&awb_aw);
+}
+
 /* The caller's own barrier is outside the loop: it pays for it anyway. */
 static noinline void awb_empty_aw_caller_mb(unsigned long n)
 {
@@ -270,6 +288,7 @@ static const struct awb_op awb_empty_ops[] = {
 	{ "load only (caller supplies the barrier)", awb_empty_load },
 	{ "atomic_waker_wake()", awb_empty_aw },
 	{ "__atomic_waker_wake() (caller's barrier)", awb_empty_aw_caller_mb },
+	{ "model: smp_mb() first, one load (local)", awb_empty_model_mb_first },
 	{ "rcuwait_wake_up()", awb_empty_rcuwait },
 	{ "wq_has_sleeper() + wake_up()", awb_empty_wq_guarded },
 	{ "wake_up()", awb_empty_wake_up },

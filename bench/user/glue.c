@@ -63,6 +63,15 @@ bool awb_c_wake_caller_mb(struct atomic_waker *aw)
 	return __atomic_waker_wake(aw);
 }
 
+/* A bench-local variant: the barrier first, then one load of the slot. */
+bool awb_c_wake_mb_first(struct atomic_waker *aw)
+{
+	smp_mb();
+	if (!atomic_waker_is_registered(aw))
+		return false;
+	return atomic_waker_wake_slowpath(aw);
+}
+
 int awb_pin(int cpu)
 {
 	cpu_set_t set;

@@ -40,6 +40,7 @@ extern "C" {
     fn atomic_waker_destroy(aw: *mut CAtomicWaker);
     fn awb_c_counting_waker(counter: *mut u64) -> AwWaker;
     fn awb_c_wake_caller_mb(aw: *mut CAtomicWaker) -> bool;
+    fn awb_c_wake_mb_first(aw: *mut CAtomicWaker) -> bool;
     fn awb_c_sizeof() -> usize;
     fn awb_pin(cpu: i32) -> i32;
 }
@@ -71,6 +72,10 @@ trait Imp: Sync + Sized + 'static {
     fn wake(&self);
     /// wake for a caller that supplies the barrier; the plain wake if none
     fn model_wake(&self) {
+        self.wake()
+    }
+    /// bench-local fast-path variant: smp_mb() first, one load
+    fn mb_first_wake(&self) {
         self.wake()
     }
 }
@@ -114,6 +119,9 @@ impl Imp for C {
     }
     fn model_wake(&self) {
         unsafe { awb_c_wake_caller_mb(self.p()) };
+    }
+    fn mb_first_wake(&self) {
+        unsafe { awb_c_wake_mb_first(self.p()) };
     }
 }
 
@@ -171,6 +179,7 @@ enum Scn {
     RegisterWake,
     EmptyWake,
     EmptyWakeModel,
+    EmptyWakeMbFirst,
     EmptyWake2,
     EmptyWake2Model,
     Mix2,
@@ -182,6 +191,7 @@ const SCENARIOS: &[(Scn, &str, &str)] = &[
     (Scn::RegisterWake, "register + wake", "<= 0.6x"),
     (Scn::EmptyWake, "wake, nothing registered, 1 thread", "<= 0.2x"),
     (Scn::EmptyWakeModel, "  same, C __atomic_waker_wake (caller's barrier)", ""),
+    (Scn::EmptyWakeMbFirst, "  same, C model: smp_mb() first, one load (local)", ""),
     (Scn::EmptyWake2, "wake, nothing registered, 2 threads", "<= 0.1x"),
     (Scn::EmptyWake2Model, "  same, C __atomic_waker_wake (caller's barrier)", ""),
     (Scn::Mix2, "contended mix: register+wake vs wake", ""),
@@ -245,14 +255,13 @@ fn run<I: Imp>(scn: Scn, n: u64) -> f64 {
             assert_eq!(C1.load(Ordering::Relaxed) - before, n, "{}: wakes lost", I::NAME);
             r
         }
-        Scn::EmptyWake | Scn::EmptyWakeModel => {
-            let model = scn == Scn::EmptyWakeModel;
+        Scn::EmptyWake | Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst => {
             let t = Instant::now();
             for _ in 0..n {
-                if model {
-                    a.model_wake()
-                } else {
-                    a.wake()
+                match scn {
+                    Scn::EmptyWakeModel => a.model_wake(),
+                    Scn::EmptyWakeMbFirst => a.mb_first_wake(),
+                    _ => a.wake(),
                 }
             }
             ns_per(t, n)
@@ -305,7 +314,10 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|");
     for &(scn, name, target) in SCENARIOS {
-        let model = matches!(scn, Scn::EmptyWakeModel | Scn::EmptyWake2Model);
+        let model = matches!(
+            scn,
+            Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst | Scn::EmptyWake2Model
+        );
         let iters = if matches!(scn, Scn::EmptyWake2 | Scn::EmptyWake2Model | Scn::Mix2) {
             n / 4
         } else {
