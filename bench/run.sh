@@ -20,7 +20,7 @@ klog=$cache/bench-logs/$stamp-console.log
 kmd=$cache/bench-logs/$stamp-kernel.md
 minfo=$cache/bench-logs/$stamp-machine.md
 
-busy() { pgrep -f 'make.*(bzImage|vmlinux)|cc1 ' >/dev/null; }
+busy() { pgrep -f 'make.*(bzImage|vmlinux|linux-source)|cc1 ' >/dev/null; }
 if busy && [[ ${AW_FORCE:-0} != 1 ]]; then
 	echo "==> bench: a kernel build is running; waiting for it (AW_FORCE=1 skips)" >&2
 	while busy; do sleep 15; done
