@@ -5,7 +5,7 @@
 # Usage: dkms.sh            (as root; changes /usr/src, /var/lib/dkms and
 #                           /lib/modules/<kver>/updates, then cleans up)
 # Environment: DKMS_KVER  kernel release (default 6.12.117+deb12-amd64);
-#              its linux-headers package must be installed.
+#              its linux-headers package is installed if missing.
 # The last line is "N passed, N failed"; exit 1 if any check failed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -13,8 +13,11 @@ set -euo pipefail
 
 kver=${DKMS_KVER:-6.12.117+deb12-amd64}
 ((EUID == 0)) || die "run as root: dkms installs into /usr/src and /lib/modules"
-[[ -d /usr/src/linux-headers-$kver ]] ||
-	die "linux-headers-$kver missing: apt-get install linux-headers-$kver"
+export DEBIAN_FRONTEND=noninteractive
+if [[ ! -d /usr/src/linux-headers-$kver ]]; then
+	apt-get install -y -q --no-install-recommends "linux-headers-$kver" \
+		>/dev/null
+fi
 
 name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$AW_ROOT/dkms.conf")
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$AW_ROOT/dkms.conf")
@@ -44,7 +47,6 @@ new_mok=
 
 step "dkms 1/5: install Debian's dkms"
 if ! command -v dkms >/dev/null; then
-	export DEBIAN_FRONTEND=noninteractive
 	apt-get install -y -q --no-install-recommends dkms >/dev/null
 fi
 info "$(dkms --version)"

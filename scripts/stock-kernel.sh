@@ -5,12 +5,14 @@
 # test, remove the modules, and check the console log.
 # Usage: stock-kernel.sh
 # Environment:
-#   STOCK_KVER  kernel release (default 6.12.117+deb12-amd64)
+#   STOCK_KVER     kernel release (default 6.12.117+deb12-amd64)
+#   STOCK_VMLINUZ  kernel image to boot (default: see below)
 #   AW_CACHE, SMP, AW_MEM, AW_TIMEOUT, AW_APPEND: see lib.sh and qemu-run.sh
-# Needs: linux-headers-$STOCK_KVER, busybox-static, qemu-system-x86, gcc,
-# cpio.  The kernel image is /boot/vmlinuz-$STOCK_KVER if installed, else it
-# is extracted from linux-image-$STOCK_KVER-unsigned (apt-get download, into
-# the cache; nothing is installed).
+# Needs: linux-headers-$STOCK_KVER (installed if missing, as root),
+# busybox-static, qemu-system-x86, gcc, cpio (make deps).  The kernel image
+# is /boot/vmlinuz-$STOCK_KVER if installed (signed or not: the same kernel),
+# else it is extracted from linux-image-$STOCK_KVER-unsigned (apt-get
+# download into the cache; nothing is installed).
 # The last line is "N passed, N failed"; a bad console log or an init step
 # that failed counts as one more failure each.  Exit 1 if any failed.
 set -euo pipefail
@@ -25,17 +27,24 @@ mkdir -p "$out"
 
 # ---- 1. the kernel image and headers --------------------------------------
 step "stock 1/5: Debian kernel $kver"
-[[ -f $hdr/Makefile ]] ||
-	die "$hdr missing: apt-get install linux-headers-$kver"
-vmlinuz=/boot/vmlinuz-$kver
+if [[ ! -f $hdr/Makefile ]]; then
+	((EUID == 0)) || die "$hdr missing: apt-get install linux-headers-$kver"
+	info "installing linux-headers-$kver"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "linux-headers-$kver" >/dev/null
+fi
+vmlinuz=${STOCK_VMLINUZ:-/boot/vmlinuz-$kver}
 if [[ ! -f $vmlinuz ]]; then
 	vmlinuz=$out/image/boot/vmlinuz-$kver
 	if [[ ! -f $vmlinuz ]]; then
 		info "no /boot/vmlinuz-$kver: extracting linux-image-$kver-unsigned"
 		rm -rf "$out/image" "$out/deb"
 		mkdir -p "$out/deb"
-		(cd "$out/deb" && apt-get download -q "linux-image-$kver-unsigned")
-		dpkg-deb -x "$out"/deb/*.deb "$out/image"
+		(cd "$out/deb" && apt-get download -q -o APT::Sandbox::User=root \
+			"linux-image-$kver-unsigned")
+		mkdir -p "$out/image"
+		dpkg-deb --fsys-tarfile "$out"/deb/*.deb |
+			tar -xf - -C "$out/image" "./boot/vmlinuz-$kver"
 		rm -rf "$out/deb"
 	fi
 fi
