@@ -36,7 +36,7 @@
 #include "atomic_waker_sample.h"
 
 #define MODNAME		"atomic_waker_sample"
-#define WATCHDOG_S	240	/* the whole run; TCG is slow */
+#define WATCHDOG_S	240	/* the whole run (TCG is slow); env AW_SAMPLE_WATCHDOG */
 #define NTHREADS	4
 #define ROUNDS		200
 
@@ -445,8 +445,30 @@ static void test_signals(void)
 	check(t0 >= 1000000, "SA_RESTART: read returned after the completion (%lld us)",
 	      (long long)t0);
 
-	signal(SIGUSR1, SIG_DFL);
+	sa.sa_flags = 0;	/* back to what main() installed */
+	sigaction(SIGUSR1, &sa, NULL);
 	close(fd);
+}
+
+/*
+ * Wait until *@done or @deadline (in now_us() time); then, if the thread is
+ * still blocked, which is a bug the caller reports, interrupt it with SIGUSR1
+ * (no SA_RESTART: its syscall fails with EINTR) so that it can be joined.
+ * Return: true if it finished by itself before @deadline.
+ */
+static bool join_or_kick(pthread_t t, volatile int *done, int64_t deadline)
+{
+	bool in_time;
+
+	while (!__atomic_load_n(done, __ATOMIC_ACQUIRE) && now_us() < deadline)
+		sleep_us(10000);
+	in_time = __atomic_load_n(done, __ATOMIC_ACQUIRE);
+	while (!__atomic_load_n(done, __ATOMIC_ACQUIRE)) {
+		pthread_kill(t, SIGUSR1);
+		sleep_us(10000);
+	}
+	pthread_join(t, NULL);
+	return in_time;
 }
 
 /* ---- several openers ------------------------------------------------- */
@@ -586,7 +608,7 @@ static void test_shared_file(void)
 	done = count_done(r, 2, 2, 5000000);
 	check(done == 2, "the second reader is not lost (%d done)", done);
 	for (i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+		join_or_kick(t[i], &r[i].done, 0);
 	check((r[0].n == 20 && r[1].n == 30) || (r[0].n == 30 && r[1].n == 20),
 	      "each reader got one whole transfer (%zd, %zd)", r[0].n, r[1].n);
 	close(fd);
@@ -705,10 +727,11 @@ static void test_unplug(bool rmmod)
 
 	t0 = now_us();
 	check(ioctl(ctl, AW_SAMPLE_IOC_UNPLUG) == 0, "UNPLUG");
+	done = 0;
 	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
+		done += join_or_kick(t[i], &w[i].done, t0 + 5000000);
 	t0 = now_us() - t0;
-	check(t0 < 2000000, "all four woke up after the unplug (%lld us)",
+	check(done == 4, "%d of 4 woke up after the unplug (%lld us)", done,
 	      (long long)t0);
 	check(w[0].ret == -1 && w[0].err == ENODEV,
 	      "reader with a pending transfer: ENODEV (%ld/%s)", w[0].ret,
@@ -770,9 +793,15 @@ int main(int argc, char **argv)
 	struct stat st;
 	int fd;
 
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *wd = getenv("AW_SAMPLE_WATCHDOG");
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, on_watchdog);
-	alarm(WATCHDOG_S);
+	alarm(wd ? atoi(wd) : WATCHDOG_S);
+	/* SIGUSR1 interrupts blocked syscalls: see join_or_kick(). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	if (stat(AW_SAMPLE_DEVICE, &st) || !S_ISCHR(st.st_mode)) {
 		printf("aw_sample_test: FAIL %s missing: is %s loaded?\n",
