@@ -469,14 +469,15 @@ static void t_stress_pingpong(void)
 
 			ret = atomic_waker_wait_event_timeout(&pp.aw,
 					READ_ONCE(pp.done) >= r, 100);
-			if (ret > 0 && READ_ONCE(pp.done) >= r)
-				break;
+			/* Timed out although every wake of round r was done? */
 			if (t.timeouts != timeouts && pp.snap >= r) {
-				lost++;	/* every wake of round r was done */
+				lost++;
 				fprintf(stderr, "  LOST WAKEUP in round %d\n",
 					r);
 				break;
 			}
+			if (ret > 0 && READ_ONCE(pp.done) >= r)
+				break;
 			if (++slow > 200)
 				break;	/* 20 s without progress */
 		}
@@ -509,9 +510,23 @@ static struct {
 	int arrived;		/* threads done with the generation */
 	int flag;		/* the condition: the generation published */
 	int waked;		/* wake()s of this generation that returned */
+	int ready;		/* threads at the start line */
 	int stop;
 	struct cb cb[2];
+	struct cb decoy;	/* fills the slot before each generation */
 } rw;
+
+/* Up to @max empty loops of random delay, to slide the racing windows. */
+static void jitter(unsigned int *seed, unsigned int max)
+{
+	unsigned int n;
+
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 17;
+	*seed ^= *seed << 5;
+	for (n = *seed % max; n; n--)
+		__asm__ __volatile__("" ::: "memory");
+}
 
 static void rw_wait_gen(int g)
 {
@@ -519,26 +534,73 @@ static void rw_wait_gen(int g)
 		sched_yield();
 }
 
+/* All three threads leave this together, as far as the CPUs allow. */
+static void rw_start_line(void)
+{
+	int spins = 0;
+
+	__atomic_fetch_add(&rw.ready, 1, __ATOMIC_ACQ_REL);
+	while (rd(&rw.ready) < NWAKERS + 1 && !rd(&rw.stop))
+		if (++spins % 1024 == 0)
+			sched_yield();
+}
+
 static void rw_arrive(void)
 {
 	__atomic_fetch_add(&rw.arrived, 1, __ATOMIC_ACQ_REL);
 }
 
+/*
+ * The stress wakers' get hook dawdles: register() calls it while it owns the
+ * slot, so this widens the window in which a wake() finds REGISTERING.
+ * The wake hook counts the wakes done by the registrant itself, in
+ * register()'s raced or contended path.
+ */
+static __thread unsigned int rw_seed = 1;
+static __thread bool rw_is_registrant;
+static int rw_self_wakes;
+
+static void rw_get(void *data)
+{
+	cb_get(data);
+	jitter(&rw_seed, 64);
+}
+
+static void rw_wake(void *data)
+{
+	cb_wake(data);
+	if (rw_is_registrant)
+		__atomic_fetch_add(&rw_self_wakes, 1, __ATOMIC_RELAXED);
+}
+
+static const struct aw_waker_ops rw_ops = {
+	.wake = rw_wake, .get = rw_get, .put = cb_put,
+};
+
 static void *rw_waker(void *arg)
 {
 	int id = (int)(long)arg, g;
+	unsigned int seed = 0x9e3779b9u * (id + 1);
 	struct aw_waker w;
 
 	for (g = 1; !rd(&rw.stop); g++) {
 		rw_wait_gen(g);
 		if (rd(&rw.stop))
 			break;
-		WRITE_ONCE(rw.flag, g);
-		if (id == 0) {
-			atomic_waker_wake(&rw.aw);
-		} else if (atomic_waker_take(&rw.aw, &w)) {
-			aw_waker_wake(&w);
+		rw_start_line();
+		jitter(&seed, 1024);
+		if (id == 1) {
+			/*
+			 * First a wake with nothing new to tell, as from an
+			 * earlier event: a register() that finds it in flight
+			 * must wake its own waker, for the flag comes later.
+			 */
+			if (atomic_waker_take(&rw.aw, &w))
+				aw_waker_wake(&w);
+			jitter(&seed, 256);
 		}
+		WRITE_ONCE(rw.flag, g);
+		atomic_waker_wake(&rw.aw);
 		__atomic_fetch_add(&rw.waked, 1, __ATOMIC_RELEASE);
 		rw_arrive();
 	}
@@ -548,11 +610,14 @@ static void *rw_waker(void *arg)
 static void t_stress_register_wake(void)
 {
 	int gens = 20000 * scale, g, lost = 0, seen = 0, woken = 0, i;
+	unsigned int seed = 12345;
 	pthread_t th[NWAKERS];
 	double t0 = now_s();
 
 	memset(&rw, 0, sizeof(rw));
 	atomic_waker_init(&rw.aw);
+	rw_is_registrant = true;
+	rw_self_wakes = 0;
 	for (i = 0; i < NWAKERS; i++)
 		pthread_create(&th[i], NULL, rw_waker, (void *)(long)i);
 
@@ -562,11 +627,22 @@ static void t_stress_register_wake(void)
 		int before = rd(&c->wakes), ret;
 		double deadline;
 
+		/*
+		 * Most generations start with the decoy in the slot, so that the
+		 * wake()s take the slow path and can hit register() while it
+		 * owns the slot: the raced path (E) and the contended one.
+		 */
+		if (g % 4)
+			atomic_waker_register(&rw.aw, cbw(&rw.decoy));
 		__atomic_store_n(&rw.waked, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&rw.arrived, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&rw.ready, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&rw.gen, g, __ATOMIC_RELEASE);
 
-		ret = atomic_waker_register(&rw.aw, cbw(c));
+		rw_start_line();
+		jitter(&seed, 64);
+		ret = atomic_waker_register(&rw.aw,
+					    aw_waker_callback(&rw_ops, c));
 		CHECK(ret == 0, "register returned %d", ret);
 		if (READ_ONCE(rw.flag) >= g) {
 			seen++;
@@ -591,13 +667,16 @@ static void t_stress_register_wake(void)
 		pthread_join(th[i], NULL);
 	atomic_waker_destroy(&rw.aw);
 
-	note("register/wake: %d generations, %.2fs: flag seen %d, woken %d, lost %d",
-	     g - 1, now_s() - t0, seen, woken, lost);
+	rw_is_registrant = false;
+	note("register/wake: %d generations, %.2fs: flag seen %d, woken %d (by register itself %d), lost %d",
+	     g - 1, now_s() - t0, seen, woken, rw_self_wakes, lost);
 	CHECK(lost == 0, "%d lost wakeups", lost);
 	for (i = 0; i < 2; i++)
 		CHECK(rw.cb[i].gets == rw.cb[i].puts && rw.cb[i].refs == 0,
 		      "waker %d: gets %d puts %d", i, rw.cb[i].gets,
 		      rw.cb[i].puts);
+	CHECK(rw.decoy.gets == rw.decoy.puts && rw.decoy.refs == 0,
+	      "decoy: gets %d puts %d", rw.decoy.gets, rw.decoy.puts);
 }
 
 /* ---- stress 3: two registrants racing (-EBUSY), wakers, refcounts ----- */

@@ -26,7 +26,7 @@ run() { # name binary scale
 	passed=$((passed + p)) failed=$((failed + f))
 	rm -f "$log"
 }
-run plain "$b/aw_test" 10
+run plain "$b/aw_test" 5
 run tsan "$b/aw_test-tsan" 1
 run asan+ubsan "$b/aw_test-asan" 2
 echo "$passed passed, $failed failed"
