@@ -217,13 +217,17 @@ static void test_nonblock_poll(void)
 	r = poll(&p, 1, 0);
 	check(r == 0, "poll pending, timeout 0: nothing ready (r=%d revents=%#x)",
 	      r, p.revents);
+	/*
+	 * A poll() that times out tests the file once more, so POLLIN alone
+	 * does not show that the completion woke it: the time does.
+	 */
 	t0 = now_us();
 	p.events = POLLIN;
-	r = poll(&p, 1, 5000);
+	r = poll(&p, 1, 10000);
 	t0 = now_us() - t0;
-	check(r == 1 && (p.revents & POLLIN),
-	      "poll sleeps until POLLIN (r=%d revents=%#x, %lld us)", r,
-	      p.revents, (long long)t0);
+	check(r == 1 && (p.revents & POLLIN) && t0 < 5000000,
+	      "poll woken by the completion with POLLIN (r=%d revents=%#x, %lld us)",
+	      r, p.revents, (long long)t0);
 	n = read(fd, buf, sizeof(buf));
 	check(n == 100 && payload_ok(buf, 100, 3),
 	      "O_NONBLOCK read after POLLIN returns the payload (%zd)", n);
@@ -241,6 +245,7 @@ static void test_select(void)
 	unsigned char buf[AW_SAMPLE_MAX_LEN];
 	int fd = open_dev(O_NONBLOCK);
 	struct timeval tv = { 0, 0 };
+	int64_t t0;
 	fd_set rd;
 	int r;
 
@@ -251,10 +256,12 @@ static void test_select(void)
 	check(r == 0, "select, timeout 0, pending: nothing ready (%d)", r);
 	FD_ZERO(&rd);
 	FD_SET(fd, &rd);
-	tv.tv_sec = 5;
+	tv.tv_sec = 10;
+	t0 = now_us();
 	r = select(fd + 1, &rd, NULL, NULL, &tv);
-	check(r == 1 && FD_ISSET(fd, &rd), "select sleeps until readable (%d)",
-	      r);
+	t0 = now_us() - t0;
+	check(r == 1 && FD_ISSET(fd, &rd) && t0 < 5000000,
+	      "select woken by the completion (%d, %lld us)", r, (long long)t0);
 	check(read(fd, buf, sizeof(buf)) == 10 && payload_ok(buf, 10, 4),
 	      "read after select");
 	close(fd);
@@ -501,13 +508,17 @@ static void *opener_thread(void *arg)
 		uint32_t len = 1 + rand_r(&rnd) % AW_SAMPLE_MAX_LEN;
 		uint32_t seed = o->id * 1000 + i;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t t0;
 		ssize_t n;
 
 		if (submit(fd, delay, len, seed)) {
 			o->bad++;
 			break;
 		}
-		if (o->how == BY_POLL && poll(&p, 1, 10000) != 1)
+		t0 = now_us();
+		/* A timed-out poll() still reports POLLIN: time it too. */
+		if (o->how == BY_POLL && (poll(&p, 1, 10000) != 1 ||
+					  now_us() - t0 > 5000000))
 			o->bad++;
 		if (o->how == BY_EPOLL && epoll_wait(ep, &ev, 1, 10000) != 1)
 			o->bad++;
