@@ -59,7 +59,7 @@ done <"$AW_FRAGMENT"
 ((bad == 0)) || die "fragment options dropped by olddefconfig (missing dependencies?)"
 
 jobs=$(nproc)
-step "kernel 3/4: make -j$jobs (10-15 min on 2 cores; log: $log)"
+step "kernel 3/4: make -j$jobs (~5 min on 2 cores; log: $log)"
 kmake -j"$jobs" all >>"$log" 2>&1 &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do

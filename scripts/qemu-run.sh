@@ -28,7 +28,7 @@ timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -smp "$smp" -m "$mem" \
 	-append "$cmdline" </dev/null &
 qpid=$!
 tail -n +1 -F --pid="$qpid" "$log" 2>/dev/null |
-	grep --line-buffered -E 'AW-INIT:|ok [0-9]+ |Kernel panic|BUG:|WARNING:|Oops' |
+	grep --line-buffered -E 'AW-INIT:|ok [0-9]+ |_demo: |Kernel panic|BUG:|WARNING:|Oops' |
 	sed -u 's/^/    | /' >&2 &
 tpid=$!
 rc=0
