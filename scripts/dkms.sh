@@ -62,10 +62,10 @@ cleanup	# leftovers of an interrupted run
 trap cleanup EXIT
 
 step "dkms 2/5: copy the sources to $src"
-# Sources only: tracked and new files, not build products (.gitignore).
+# The whole tree as git sees it (tracked and new files, no build products),
+# so that whatever the top Kbuild names is there.
 mkdir -p "$src"
-(cd "$AW_ROOT" && git ls-files -co --exclude-standard -- dkms.conf Kbuild \
-	Makefile atomic_waker.c atomic_waker.h demo sample kunit |
+(cd "$AW_ROOT" && git ls-files -co --exclude-standard |
 	cpio -pdm --quiet "$src")
 info "$(find "$src" -type f | wc -l) files"
 
