@@ -47,7 +47,7 @@ if [[ $mode != --user-only ]]; then
 	echo "==> bench: in kernel (QEMU)" >&2
 	# shellcheck disable=SC2086 # KPARAMS is a list of module params
 	"$here/vm.sh" "$klog" ${KPARAMS:-} >&2
-	sed -n 's/^.*awbench: //p' "$klog" | sed '/^BEGIN$/d; /^END$/d' >"$kmd"
+	tr -d '\r' <"$klog" | sed -n 's/^.*awbench: //p' | sed '/^BEGIN$/d; /^END$/d' >"$kmd"
 	grep -q '^errors: 0$' "$kmd" || echo "WARNING: the kernel benchmark reported errors (see $klog)" >&2
 	cat "$kmd"
 fi
