@@ -135,7 +135,7 @@ static int aws_check_idle(struct aws_file *f)
 {
 	if (READ_ONCE(aws_gone))
 		return -ENODEV;
-	if (f->state != AW_SAMPLE_IDLE)
+	if (READ_ONCE(f->state) != AW_SAMPLE_IDLE)	/* aws_irq() may write */
 		return -EBUSY;
 	return 0;
 }
