@@ -62,16 +62,19 @@ jobs=$(nproc)
 step "kernel 3/4: make -j$jobs (~5 min on 2 cores; log: $log)"
 kmake -j"$jobs" all >>"$log" 2>&1 &
 pid=$!
+# the file count of the last kernel built is the progress estimate
+total=$(cat "$AW_CACHE/kernel-files.count" 2>/dev/null || echo '?')
 while kill -0 "$pid" 2>/dev/null; do
 	sleep 20
 	n=$(grep -cE '^  (CC|AS) ' "$log" || true)
 	last=$(grep -E '^  [A-Z]+ ' "$log" | tail -n1 | sed 's/^ *//')
-	info "$((SECONDS - start))s: $n files compiled, last: ${last:-...}"
+	info "$((SECONDS - start))s: $n/~$total files compiled, last: ${last:-...}"
 done
 if ! wait "$pid"; then
 	grep -E 'error|Error' "$log" | head -n 20 >&2 || true
 	die "kernel build failed, see $log"
 fi
+grep -cE '^  (CC|AS) ' "$log" >"$AW_CACHE/kernel-files.count" || true
 
 step "kernel 4/4: install kernel modules into $obj/aw-modules"
 rm -rf "$obj/aw-modules"
