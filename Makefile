@@ -20,7 +20,7 @@ include $(src)/Kbuild
 else
 
 SCRIPTS := $(CURDIR)/scripts
-AW_CACHE ?= $(HOME)/.cache/atomic_waker
+# AW_CACHE defaults to ~/.cache/atomic_waker (scripts/lib.sh)
 export AW_CACHE KSRC SMP AW_TIMEOUT AW_MEM AW_APPEND AW_STEPS AW_EXTRA \
 	AW_EXPECT_SUITES AW_LOG_ALLOW
 
