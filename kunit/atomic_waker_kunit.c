@@ -28,6 +28,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched/task.h>
@@ -127,15 +128,17 @@ KUNIT_DEFINE_ACTION_WRAPPER(aw_work_cancel_action, cancel_work_sync,
  * reap a thread function that already returned.  Thread functions must
  * return on their own or when kthread_should_stop(), after bounded waits.
  */
-static struct task_struct *aw_kthread_start(struct kunit *test,
-					    int (*fn)(void *), void *arg,
-					    const char *name)
+static struct task_struct *aw_kthread_start_on(struct kunit *test,
+					       int (*fn)(void *), void *arg,
+					       const char *name, int cpu)
 {
 	struct task_struct *t;
 
 	t = kthread_create(fn, arg, "aw_kunit_%s", name);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(t), "kthread_create: %ld",
 			       PTR_ERR(t));
+	if (cpu >= 0)
+		kthread_bind(t, cpu);
 	get_task_struct(t);
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, aw_kthread_stop_action, t),
@@ -144,10 +147,20 @@ static struct task_struct *aw_kthread_start(struct kunit *test,
 	return t;
 }
 
+static struct task_struct *aw_kthread_start(struct kunit *test,
+					    int (*fn)(void *), void *arg,
+					    const char *name)
+{
+	return aw_kthread_start_on(test, fn, arg, name, -1);
+}
+
 static void aw_kthread_stop(struct kunit *test, struct task_struct *t)
 {
 	kunit_release_action(test, aw_kthread_stop_action, t);
 }
+
+/* How long a racing thread spins for its partner before it sleeps. */
+#define AW_SPINS	20000
 
 /*
  * Wait until @v reaches @want: spin first, to keep two racing threads in
@@ -156,16 +169,17 @@ static void aw_kthread_stop(struct kunit *test, struct task_struct *t)
  */
 static bool aw_wait_step(atomic_t *v, int want)
 {
-	unsigned int spins, max = num_online_cpus() > 1 ? 2000 : 0;
+	unsigned int spins = num_online_cpus() > 1 ? AW_SPINS : 0;
 
-	for (spins = 0; spins < max; spins++) {
-		if (atomic_read_acquire(v) >= want)
-			return true;
-		cpu_relax();
+	while (atomic_read_acquire(v) < want) {
+		if (!spins--)
+			return wait_var_event_timeout(v,
+					atomic_read_acquire(v) >= want ||
+					kthread_should_stop(), AW_TIMEOUT) &&
+			       atomic_read_acquire(v) >= want;
+		barrier(); /* as in aw_jitter(), no cpu_relax() */
 	}
-	return wait_var_event_timeout(v, atomic_read_acquire(v) >= want ||
-				      kthread_should_stop(), AW_TIMEOUT) &&
-	       atomic_read_acquire(v) >= want;
+	return true;
 }
 
 static void aw_step(atomic_t *v, int val)
@@ -173,6 +187,19 @@ static void aw_step(atomic_t *v, int val)
 	atomic_set_release(v, val);
 	smp_mb(); /* the store before wake_up_var()'s waitqueue_active() */
 	wake_up_var(v);
+}
+
+/*
+ * Delay a racing side by a random 0-255 spins, so that over the rounds each
+ * side starts both before and after the other, and sometimes with it.
+ */
+static void aw_jitter(void)
+{
+	unsigned int spins = get_random_u32_below(256);
+
+	/* Not cpu_relax(): under QEMU TCG a PAUSE costs microseconds. */
+	while (spins--)
+		barrier();
 }
 
 /* Poll @cond, sleeping between polls, for up to AW_TIMEOUT: is it true? */
@@ -1503,6 +1530,23 @@ static struct kunit_suite aw_wait_suite = {
 /* ---- suite atomic_waker_race: threads racing on one atomic_waker -------- */
 
 /*
+ * The racing cases run AW_RACE_MIN rounds, then more until AW_RACE_MAX or
+ * until AW_RACE_BUDGET has passed: under TCG on a loaded host a round can
+ * take a millisecond, and a case that runs for 30 s trips the hung task
+ * check on the thread that loads the module.
+ */
+#define AW_RACE_MIN	2000
+#define AW_RACE_MAX	50000
+#define AW_RACE_BUDGET	(4 * HZ)
+
+static bool aw_race_more(int round, unsigned long start)
+{
+	return round <= AW_RACE_MIN ||
+	       (round <= AW_RACE_MAX &&
+		time_before(jiffies, start + AW_RACE_BUDGET));
+}
+
+/*
  * One iteration of a two-sided race: the test thread sets up, releases the
  * worker with aw_step(&go, i), runs its own side, waits for the worker's
  * side (aw_wait_step(&done, i)) and checks.  The worker spins for the start
@@ -1526,21 +1570,34 @@ static int aw_race_worker(void *arg)
 			r->stuck = !kthread_should_stop();
 			break;
 		}
+		aw_jitter();
 		r->worker_side(r);
 		aw_step(&r->done, i);
 	}
 	return 0;
 }
 
+/*
+ * With two CPUs or more, the test thread (run for this case only) and the
+ * worker get a CPU each: on one CPU, the spinning side would only delay
+ * the other, and the two sides would never run at once.
+ */
 static void aw_race_start(struct kunit *test, struct aw_race *r, int iters,
 			  void (*worker_side)(struct aw_race *r))
 {
+	int cpu = cpumask_first(cpu_online_mask);
+	int other = cpumask_next(cpu, cpu_online_mask);
+
 	r->iters = iters;
 	r->worker_side = worker_side;
-	aw_kthread_start(test, aw_race_worker, r, "race");
+	if (other < nr_cpu_ids)
+		KUNIT_ASSERT_EQ(test,
+				set_cpus_allowed_ptr(current, cpumask_of(cpu)),
+				0);
+	else
+		other = -1;
+	aw_kthread_start_on(test, aw_race_worker, r, "race", other);
 }
-
-#define AW_FWS_ITERS	10000
 
 struct aw_fws {
 	struct aw_race r;
@@ -1566,20 +1623,22 @@ static void aw_fws_worker(struct aw_race *r)
 static void aw_test_failed_wake_synchronizes(struct kunit *test)
 {
 	struct aw_fws *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned long start = jiffies;
 	int i, unsynced = 0, double_take = 0, failed = 0, stalls = 0;
 	struct aw_waker out;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	atomic_waker_init(&f->aw);
-	aw_race_start(test, &f->r, AW_FWS_ITERS, aw_fws_worker);
+	aw_race_start(test, &f->r, AW_RACE_MAX, aw_fws_worker);
 
-	for (i = 1; i <= AW_FWS_ITERS; i++) {
+	for (i = 1; aw_race_more(i, start); i++) {
 		int c0 = atomic_read(&f->c.wakes);
 		bool took, seen;
 
 		WRITE_ONCE(f->x, 0);
 		atomic_waker_register(&f->aw, aw_count_waker(&f->c));
 		aw_step(&f->r.go, i);
+		aw_jitter();
 
 		took = atomic_waker_take(&f->aw, &out);
 		aw_waker_drop(&out);
@@ -1607,11 +1666,10 @@ static void aw_test_failed_wake_synchronizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->c.gets), atomic_read(&f->c.puts));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->next.gets),
 			atomic_read(&f->next.puts));
-	kunit_info(test, "%d of %d worker wakes found the slot taken\n",
-		   failed, AW_FWS_ITERS);
+	kunit_info(test, "the worker's wake() returned false in %d of %d rounds\n",
+		   failed, i - 1);
 }
 
-#define AW_NOTIFY_ITERS	2000
 #define AW_NOTIFIERS	2
 
 struct aw_notify {
@@ -1628,7 +1686,7 @@ static int aw_notifier(void *arg)
 	struct aw_notify *n = arg;
 	int i, id = atomic_inc_return(&n->ids) - 1;
 
-	for (i = 1; i <= AW_NOTIFY_ITERS; i++) {
+	for (i = 1; i <= AW_RACE_MAX; i++) {
 		if (!aw_wait_step(&n->go, i)) {
 			n->stuck = !kthread_should_stop();
 			break;
@@ -1659,6 +1717,7 @@ static bool aw_notified(struct aw_notify *n)
 static void aw_test_basic_notification(struct kunit *test)
 {
 	struct aw_notify *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
+	unsigned long start = jiffies;
 	int i, lost = 0, stalls = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, n);
@@ -1666,7 +1725,7 @@ static void aw_test_basic_notification(struct kunit *test)
 	for (i = 0; i < AW_NOTIFIERS; i++)
 		aw_kthread_start(test, aw_notifier, n, "notify");
 
-	for (i = 1; i <= AW_NOTIFY_ITERS; i++) {
+	for (i = 1; aw_race_more(i, start); i++) {
 		atomic_set(&n->num, 0);
 		aw_step(&n->go, i);
 		if (!atomic_waker_wait_event_timeout(&n->aw, aw_notified(n),
@@ -1685,9 +1744,8 @@ static void aw_test_basic_notification(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stalls, 0);
 	KUNIT_EXPECT_FALSE(test, n->stuck);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&n->aw));
+	kunit_info(test, "%d rounds\n", i - 1);
 }
-
-#define AW_NMW_ITERS	10000
 
 enum aw_start_state { AW_START_EMPTY, AW_START_OTHER, AW_START_SAME };
 
@@ -1730,25 +1788,27 @@ static void aw_nmw_worker(struct aw_race *r)
  */
 static void aw_test_no_missed_wakeup(struct kunit *test)
 {
-	const enum aw_start_state *start = test->param_value;
+	const enum aw_start_state *from = test->param_value;
 	struct aw_nmw *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	unsigned long start = jiffies;
 	int i, missed = 0, refused = 0, stalls = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	atomic_waker_init(&m->aw);
-	aw_race_start(test, &m->r, AW_NMW_ITERS, aw_nmw_worker);
+	aw_race_start(test, &m->r, AW_RACE_MAX, aw_nmw_worker);
 
-	for (i = 1; i <= AW_NMW_ITERS; i++) {
+	for (i = 1; aw_race_more(i, start); i++) {
 		int w0;
 		bool seen;
 
 		WRITE_ONCE(m->flag, 0);
-		if (*start == AW_START_OTHER)
+		if (*from == AW_START_OTHER)
 			atomic_waker_register(&m->aw, aw_count_waker(&m->other));
-		else if (*start == AW_START_SAME)
+		else if (*from == AW_START_SAME)
 			atomic_waker_register(&m->aw, aw_count_waker(&m->me));
 		w0 = atomic_read(&m->me.wakes);
 		aw_step(&m->r.go, i);
+		aw_jitter();
 
 		refused += atomic_waker_register(&m->aw,
 						 aw_count_waker(&m->me)) != 0;
@@ -1770,9 +1830,8 @@ static void aw_test_no_missed_wakeup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&m->me.gets), atomic_read(&m->me.puts));
 	KUNIT_EXPECT_EQ(test, atomic_read(&m->other.gets),
 			atomic_read(&m->other.puts));
+	kunit_info(test, "%d rounds\n", i - 1);
 }
-
-#define AW_CONFLICT_ITERS	10000
 
 struct aw_conflict {
 	struct aw_race r;
@@ -1796,19 +1855,21 @@ static void aw_conflict_worker(struct aw_race *r)
 static void aw_test_conflicting_registrations(struct kunit *test)
 {
 	struct aw_conflict *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	unsigned long start = jiffies;
 	int i, bad = 0, busy = 0, stalls = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	atomic_waker_init(&x->aw);
-	aw_race_start(test, &x->r, AW_CONFLICT_ITERS, aw_conflict_worker);
+	aw_race_start(test, &x->r, AW_RACE_MAX, aw_conflict_worker);
 
-	for (i = 1; i <= AW_CONFLICT_ITERS; i++) {
+	for (i = 1; aw_race_more(i, start); i++) {
 		int ret_a, wa, wb;
 		bool woke;
 
 		aw_count_reset(&x->a);
 		aw_count_reset(&x->b);
 		aw_step(&x->r.go, i);
+		aw_jitter();
 		ret_a = atomic_waker_register(&x->aw, aw_count_waker(&x->a));
 		if (!aw_wait_step(&x->r.done, i)) {
 			stalls++;
@@ -1833,7 +1894,7 @@ static void aw_test_conflicting_registrations(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, x->r.stuck);
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	kunit_info(test, "%d of %d rounds had a loser (-EBUSY)\n", busy,
-		   AW_CONFLICT_ITERS);
+		   i - 1);
 }
 
 #define AW_BALANCE_OPS	100000
