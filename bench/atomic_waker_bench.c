@@ -712,9 +712,13 @@ static struct hrtimer awb_timer;
 static const struct awb_ch_ops *awb_irq_cur;
 static unsigned long awb_irq_seq;
 static u64 awb_irq_t0;
+static struct task_struct *awb_irq_sleeper;
+static unsigned long awb_irq_asleep;	/* the sleeper was not running */
 
 static enum hrtimer_restart awb_irq_fn(struct hrtimer *timer)
 {
+	if (!task_is_running(awb_irq_sleeper))
+		awb_irq_asleep++;
 	WRITE_ONCE(awb_irq_t0, ktime_get_mono_fast_ns());
 	awb_irq_cur->wake(0, awb_irq_seq);
 	return HRTIMER_NORESTART;
@@ -723,6 +727,7 @@ static enum hrtimer_restart awb_irq_fn(struct hrtimer *timer)
 static void awb_irq_latency(void)
 {
 	int per_round = max(irq_samples / nruns, 1), n = per_round * nruns;
+	unsigned long asleep[AWB_NCH] = { };
 	int r, i, j, have[AWB_NCH] = { };
 	u64 *lat;
 
@@ -733,12 +738,14 @@ static void awb_irq_latency(void)
 	}
 	hrtimer_init(&awb_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	awb_timer.function = awb_irq_fn;
+	awb_irq_sleeper = current;
 	for (r = 0; r < nruns; r++) {
 		for (i = 0; i < AWB_NCH; i++) {
 			int k = (i + r) % AWB_NCH;
 
 			awb_ch_init();
 			awb_irq_cur = &awb_ch_ops[k];
+			awb_irq_asleep = 0;
 			for (j = 0; j < per_round; j++) {
 				u64 t1;
 
@@ -751,28 +758,30 @@ static void awb_irq_latency(void)
 				hrtimer_cancel(&awb_timer); /* the handler returned */
 				lat[k * n + have[k]++] = t1 - READ_ONCE(awb_irq_t0);
 			}
+			asleep[k] += awb_irq_asleep;
 			cond_resched();
 		}
 	}
 	pr_info("\n");
 	pr_info("### 5. hard IRQ (hrtimer, HARD) to a sleeping kthread: wakeup latency\n");
 	pr_info("\n");
-	pr_info("ns from the handler's clock read to the woken kthread's, %d samples each, timer %d us; ratio = p50 / p50 of \"%s\"\n",
+	pr_info("ns from the handler's clock read to the woken kthread's, %d samples each, timer %d us; ratio = p50 / p50 of \"%s\"; asleep = samples where the kthread was not running when the IRQ fired\n",
 		n, irq_delay_us, awb_ch_ops[0].name);
 	pr_info("\n");
-	pr_info("| %-44s | %9s | %9s | %9s | %7s |\n", "primitive", "p50",
-		"p99", "max", "ratio");
-	pr_info("|----------------------------------------------|----------:|----------:|----------:|--------:|\n");
+	pr_info("| %-44s | %9s | %9s | %9s | %7s | %6s |\n", "primitive", "p50",
+		"p99", "max", "ratio", "asleep");
+	pr_info("|----------------------------------------------|----------:|----------:|----------:|--------:|-------:|\n");
 	for (i = 0; i < AWB_NCH; i++)
 		awb_sort(&lat[i * n], n);
 	for (i = 0; i < AWB_NCH; i++) {
 		u64 *v = &lat[i * n];
 		char rt[24];
 
-		pr_info("| %-44s | %9llu | %9llu | %9llu | %7s |\n",
+		pr_info("| %-44s | %9llu | %9llu | %9llu | %7s | %5lu%% |\n",
 			awb_ch_ops[i].name, v[n / 2], v[n - 1 - n / 100],
 			v[n - 1], awb_fmt_ratio(rt, sizeof(rt), v[n / 2],
-						lat[n / 2]));
+						lat[n / 2]),
+			asleep[i] * 100 / n);
 	}
 	kvfree(lat);
 }
