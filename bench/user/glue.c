@@ -63,6 +63,13 @@ bool awb_c_wake_caller_mb(struct atomic_waker *aw)
 	return __atomic_waker_wake(aw);
 }
 
+/* The limit of an empty wake that orders the caller's stores itself. */
+bool awb_c_limit(struct atomic_waker *aw)
+{
+	smp_mb();
+	return READ_ONCE(aw->waker.data);
+}
+
 /* A bench-local variant: the barrier first, then one load of the slot. */
 bool awb_c_wake_mb_first(struct atomic_waker *aw)
 {

@@ -41,6 +41,7 @@ extern "C" {
     fn awb_c_counting_waker(counter: *mut u64) -> AwWaker;
     fn awb_c_wake_caller_mb(aw: *mut CAtomicWaker) -> bool;
     fn awb_c_wake_mb_first(aw: *mut CAtomicWaker) -> bool;
+    fn awb_c_limit(aw: *mut CAtomicWaker) -> bool;
     fn awb_c_sizeof() -> usize;
     fn awb_pin(cpu: i32) -> i32;
 }
@@ -76,6 +77,10 @@ trait Imp: Sync + Sized + 'static {
     }
     /// bench-local fast-path variant: smp_mb() first, one load
     fn mb_first_wake(&self) {
+        self.wake()
+    }
+    /// smp_mb() + one load: the limit of an empty wake with a barrier
+    fn limit(&self) {
         self.wake()
     }
 }
@@ -122,6 +127,9 @@ impl Imp for C {
     }
     fn mb_first_wake(&self) {
         unsafe { awb_c_wake_mb_first(self.p()) };
+    }
+    fn limit(&self) {
+        unsafe { awb_c_limit(self.p()) };
     }
 }
 
@@ -180,6 +188,7 @@ enum Scn {
     EmptyWake,
     EmptyWakeModel,
     EmptyWakeMbFirst,
+    EmptyLimit,
     EmptyWake2,
     EmptyWake2Model,
     Mix2,
@@ -192,6 +201,7 @@ const SCENARIOS: &[(Scn, &str, &str)] = &[
     (Scn::EmptyWake, "wake, nothing registered, 1 thread", "<= 0.2x"),
     (Scn::EmptyWakeModel, "  same, C __atomic_waker_wake (caller's barrier)", ""),
     (Scn::EmptyWakeMbFirst, "  same, C model: smp_mb() first, one load (local)", ""),
+    (Scn::EmptyLimit, "  C limit: smp_mb() + one load", ""),
     (Scn::EmptyWake2, "wake, nothing registered, 2 threads", "<= 0.1x"),
     (Scn::EmptyWake2Model, "  same, C __atomic_waker_wake (caller's barrier)", ""),
     (Scn::Mix2, "contended mix: register+wake vs wake", ""),
@@ -255,12 +265,13 @@ fn run<I: Imp>(scn: Scn, n: u64) -> f64 {
             assert_eq!(C1.load(Ordering::Relaxed) - before, n, "{}: wakes lost", I::NAME);
             r
         }
-        Scn::EmptyWake | Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst => {
+        Scn::EmptyWake | Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst | Scn::EmptyLimit => {
             let t = Instant::now();
             for _ in 0..n {
                 match scn {
                     Scn::EmptyWakeModel => a.model_wake(),
                     Scn::EmptyWakeMbFirst => a.mb_first_wake(),
+                    Scn::EmptyLimit => a.limit(),
                     _ => a.wake(),
                 }
             }
@@ -317,7 +328,7 @@ fn main() {
     for &(scn, name, target) in SCENARIOS {
         let model = matches!(
             scn,
-            Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst | Scn::EmptyWake2Model
+            Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst | Scn::EmptyLimit | Scn::EmptyWake2Model
         );
         let iters = if matches!(scn, Scn::EmptyWake2 | Scn::EmptyWake2Model | Scn::Mix2) {
             n / 4
