@@ -24,8 +24,10 @@ step "$mode 1/3: initramfs"
 step "$mode 2/3: boot"
 "$AW_ROOT/scripts/qemu-run.sh" "$kdir" "$initrd" "$log" || true # log decides
 step "$mode 3/3: results"
+rm -f "$initrd"
 if [[ $mode == run ]]; then
-	exec "$AW_ROOT/scripts/demo-summary.py" "$log"
+	"$AW_ROOT/scripts/demo-summary.py" "$log"
+else
+	# shellcheck disable=SC2086 # AW_EXPECT_SUITES is a list
+	"$AW_ROOT/scripts/ktap-summary.py" "$src" "$log" ${AW_EXPECT_SUITES:-}
 fi
-# shellcheck disable=SC2086 # AW_EXPECT_SUITES is a list
-exec "$AW_ROOT/scripts/ktap-summary.py" "$src" "$log" ${AW_EXPECT_SUITES:-}
