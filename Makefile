@@ -30,7 +30,9 @@ KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
 TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
 
 .PHONY: all modules test-modules kernel run check lint deps clean \
-	modules_install
+	modules_install sample-test stock dkms-check
+
+SAMPLE_TEST := sample/test/aw_sample_test
 
 all: modules
 
@@ -51,7 +53,22 @@ test-modules: kernel
 run check:
 	@$(SCRIPTS)/deps.sh
 	@$(MAKE) --no-print-directory test-modules
+	@$(MAKE) --no-print-directory sample-test
 	@$(SCRIPTS)/vm-test.sh $@
+
+# The sample driver's test program: static, it runs in the initramfs.
+sample-test: $(SAMPLE_TEST)
+$(SAMPLE_TEST): sample/test/aw_sample_test.c sample/atomic_waker_sample.h
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Isample -o $@ $<
+
+# Debian's stock kernel in QEMU with atomic_waker + the sample (~20-30 s).
+stock:
+	@$(SCRIPTS)/deps.sh
+	@$(SCRIPTS)/stock-kernel.sh
+
+# dkms add/build/install/remove for Debian's 6.12 kernel (root, ~1-2 min).
+dkms-check:
+	@$(SCRIPTS)/dkms.sh
 
 lint:
 	@$(SCRIPTS)/deps.sh
@@ -65,6 +82,7 @@ modules_install:
 	$(MAKE) -C $(or $(KDIR),$(TEST_KDIR)) M=$(CURDIR) modules_install
 
 clean:
+	rm -f $(SAMPLE_TEST)
 	@kdir='$(or $(KDIR),$(TEST_KDIR))'; \
 	if [ -f "$$kdir/Makefile" ]; then \
 		$(MAKE) -C "$$kdir" M=$(CURDIR) clean; \

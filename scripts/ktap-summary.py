@@ -28,6 +28,24 @@ import logcheck  # noqa: E402
 TOP_KTAP = re.compile(r'^(\[[^\]]*\] ?)?KTAP version \d+$')
 PLAN0 = re.compile(r'^(\[[^\]]*\] ?)?1\.\.0$')
 LOADING = re.compile(r'AW-INIT: loading (\S+)')
+# The sample driver's user-space test (sample/test/aw_sample_test.c).
+SAMPLE_RAN = 'AW-INIT: running /bin/aw_sample_test'
+SAMPLE_SUM = re.compile(r'aw_sample_test: (\d+) passed, (\d+) failed')
+
+
+def sample_summary(path):
+    """(passed, failed) of aw_sample_test; (0, 1) if it started but printed
+    no summary (crashed or hung); None if it did not run."""
+    ran, res = False, None
+    with open(path, errors='backslashreplace') as f:
+        for line in f:
+            ran = ran or SAMPLE_RAN in line
+            m = SAMPLE_SUM.search(line)
+            if m:
+                res = (int(m.group(1)), int(m.group(2)))
+    if ran and res is None:
+        return (0, 1)
+    return res
 
 
 def ktap_blocks(path):
@@ -120,6 +138,12 @@ def main():
     for s in expected:
         if s not in suites:
             extra.append(f'expected suite "{s}" did not run')
+    sample = sample_summary(log)
+    if sample is not None:
+        print(f'sample driver test (aw_sample_test): {sample[0]} passed, '
+              f'{sample[1]} failed')
+        passed += sample[0]
+        failed += sample[1]
     for e in extra:
         print(f'FAIL: {e} (counted as 1 failed test)')
     failed += len(extra) + logcheck.report(log)

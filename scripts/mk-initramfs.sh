@@ -19,7 +19,7 @@ set -euo pipefail
 mode=$1 kdir=$2 out=$3
 case $mode in
 run) steps='atomic_waker.ko; demo/atomic_waker_demo.ko' ;;
-check) steps='atomic_waker.ko; kunit/atomic_waker_kunit.ko' ;;
+check) steps='atomic_waker.ko; kunit/atomic_waker_kunit.ko; sample/atomic_waker_sample.ko; !/bin/aw_sample_test' ;;
 *) die "unknown mode $mode" ;;
 esac
 steps=${AW_STEPS:-$steps}
@@ -63,6 +63,15 @@ for e in ${AW_EXTRA:-}; do
 	mkdir -p "$root/$(dirname "$dest/x")"
 	cp -a "$src" "$root/$dest"
 done
+
+# The sample driver's user-space test (make sample-test), if a step runs it
+# and AW_EXTRA did not bring one.
+if grep -q '^!/bin/aw_sample_test' "$root/etc/aw-steps" &&
+	[[ ! -e $root/bin/aw_sample_test ]]; then
+	[[ -x $AW_ROOT/sample/test/aw_sample_test ]] ||
+		die "sample/test/aw_sample_test not built (make sample-test)"
+	cp "$AW_ROOT/sample/test/aw_sample_test" "$root/bin/"
+fi
 
 cat >"$root/init" <<'INIT'
 #!/bin/sh

@@ -2,7 +2,8 @@
 # Boot the test kernel + initramfs in QEMU (TCG) under a watchdog, with the
 # serial console going to a log file. Shows AW-INIT/KUnit lines as progress.
 # Usage: qemu-run.sh <kernel objdir> <initramfs.cpio> <console.log>
-# Environment: SMP (2), AW_MEM (1G), AW_TIMEOUT (600 s), AW_APPEND (cmdline)
+# Environment: SMP (2), AW_MEM (1G), AW_TIMEOUT (600 s), AW_APPEND (cmdline),
+# AW_KERNEL (image to boot instead of <kdir>/arch/x86/boot/bzImage)
 # Exit status: 0 when QEMU exited by itself (guest reboot or panic: the log
 # tells which), 124 when the watchdog killed it.
 set -euo pipefail
@@ -24,7 +25,7 @@ step "qemu: booting $smp CPUs, $mem, watchdog ${tmo}s (console log: $log)"
 start=$SECONDS
 timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -monitor none -serial "file:$log" -nic none \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-kernel "${AW_KERNEL:-$kdir/arch/x86/boot/bzImage}" -initrd "$initrd" \
 	-append "$cmdline" </dev/null &
 qpid=$!
 tail -n +1 -F --pid="$qpid" "$log" 2>/dev/null |
