@@ -1,0 +1,40 @@
+#!/bin/bash
+# Run model/litmus/*.litmus with herd7 against the Linux-kernel memory
+# model of the kernel tree (tools/memory-model), and compare each verdict
+# with the "Result:" line of the test.  Skips, saying so, when herd7 is
+# not installed.  Last line: "N passed, N failed" (or "skipped").
+#
+# Environment: HERD7 (default: herd7 in PATH), KSRC (a kernel source tree;
+# default /tmp/ref/linux-source-6.12, then /usr/src/linux-source-*).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+herd=${HERD7:-$(command -v herd7 || true)}
+if [[ -z $herd || ! -x $herd ]]; then
+	echo "herd7 not installed: SKIPPED $(ls "$here"/litmus/*.litmus | wc -l) litmus tests"
+	echo "(herdtools7 is not a Debian package: opam install herdtools7, or set HERD7=)"
+	echo "skipped"
+	exit 0
+fi
+ksrc=${KSRC:-}
+for d in "$ksrc" /tmp/ref/linux-source-6.12 /usr/src/linux-source-*; do
+	[[ -n $d && -f $d/tools/memory-model/linux-kernel.cfg ]] && { ksrc=$d; break; }
+done
+[[ -f $ksrc/tools/memory-model/linux-kernel.cfg ]] || { echo "no kernel tools/memory-model found (set KSRC=)"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0
+cd "$ksrc/tools/memory-model" || exit 1
+for t in "$here"/litmus/*.litmus; do
+	want=$(sed -n 's/^ \* Result: \([A-Za-z]*\).*/\1/p' "$t" | head -1)
+	out=$("$herd" -conf linux-kernel.cfg "$t" 2>&1)
+	got=$(sed -n 's/^Observation [^ ]* \([A-Za-z]*\).*/\1/p' <<<"$out")
+	states=$(sed -n 's/^States \([0-9]*\)/\1/p' <<<"$out")
+	if [[ -n $got && $got == "$want" ]]; then
+		passed=$((passed + 1)) v=ok
+	else
+		failed=$((failed + 1)) v=FAIL
+	fi
+	printf '%-4s %-52s expected %-9s herd7: %s (%s states)\n' "$v" "$(basename "$t")" "$want" "${got:-error}" "${states:-?}"
+	[[ $v == FAIL && -z $got ]] && sed 's/^/       /' <<<"$out" | head -5
+done
+echo "$passed passed, $failed failed"
+((failed == 0))
