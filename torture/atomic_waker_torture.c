@@ -26,7 +26,6 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -229,7 +228,8 @@ static long awt_busted_wait(struct awt_consumer *c, int r, long tmo)
 
 	if (awt_cond(c, r))
 		return tmo;
-	udelay(5);	/* widen the window the producer falls into */
+	/* A jiffy's window for the producer to publish and wake in vain. */
+	schedule_timeout_uninterruptible(1);
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	atomic_waker_register(&c->aw, aw_waker_task(current));
 	ret = schedule_timeout(tmo);
