@@ -4,7 +4,8 @@
 # with the "Result:" line of the test.  Skips, saying so, when herd7 is
 # not installed.  Last line: "N passed, N failed" (or "skipped").
 #
-# Environment: HERD7 (default: herd7 in PATH), KSRC (a kernel source tree;
+# Environment: HERD7 (default: herd7 in PATH), HERDLIB (herd7's libdir, for
+# an uninstalled build: herdtools7/herd/libdir), KSRC (a kernel source tree;
 # default /tmp/ref/linux-source-6.12, then /usr/src/linux-source-*).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
