@@ -190,12 +190,17 @@ static void aw_step(atomic_t *v, int val)
 }
 
 /*
- * Delay a racing side by a random 0-255 spins, so that over the rounds each
- * side starts both before and after the other, and sometimes with it.
+ * Delay a racing side by a random number of spins below @max, so that over
+ * the rounds each side starts both before and after the other, and
+ * sometimes with it.  The test thread, which starts the round and so runs
+ * first, takes the longer delays.
  */
-static void aw_jitter(void)
+#define AW_JITTER_WORKER	256
+#define AW_JITTER_MAIN		4096
+
+static void aw_jitter(unsigned int max)
 {
-	unsigned int spins = get_random_u32_below(256);
+	unsigned int spins = get_random_u32_below(max);
 
 	/* Not cpu_relax(): under QEMU TCG a PAUSE costs microseconds. */
 	while (spins--)
@@ -1539,20 +1544,21 @@ static struct kunit_suite aw_wait_suite = {
 #define AW_RACE_MAX	50000
 #define AW_RACE_BUDGET	(4 * HZ)
 
-static bool aw_race_more(int round, unsigned long start)
+static bool aw_race_more(int round, int min, unsigned long start)
 {
-	return round <= AW_RACE_MIN ||
+	return round <= min ||
 	       (round <= AW_RACE_MAX &&
 		time_before(jiffies, start + AW_RACE_BUDGET));
 }
 
 /*
- * One iteration of a two-sided race: the test thread sets up, releases the
- * worker with aw_step(&go, i), runs its own side, waits for the worker's
- * side (aw_wait_step(&done, i)) and checks.  The worker spins for the start
- * so both sides run at once.
+ * One round of a two-sided race: the test thread sets up, starts the
+ * worker with aw_race_go(), runs its own side, waits for the worker's side
+ * (aw_wait_step(&done, i)) and checks.  Both spin for the start, so that
+ * both sides run at once.
  */
 struct aw_race {
+	atomic_t ready;		/* the worker waits for round n */
 	atomic_t go;
 	atomic_t done;
 	int iters;
@@ -1566,15 +1572,28 @@ static int aw_race_worker(void *arg)
 	int i;
 
 	for (i = 1; i <= r->iters; i++) {
+		aw_step(&r->ready, i);
 		if (!aw_wait_step(&r->go, i)) {
 			r->stuck = !kthread_should_stop();
 			break;
 		}
-		aw_jitter();
+		aw_jitter(AW_JITTER_WORKER);
 		r->worker_side(r);
 		aw_step(&r->done, i);
 	}
 	return 0;
+}
+
+/*
+ * Start round @i once the worker waits for it: both sides are then on a
+ * CPU and spinning, so they start together even when vCPUs are scarce.
+ */
+static bool aw_race_go(struct aw_race *r, int i)
+{
+	if (!aw_wait_step(&r->ready, i))
+		return false;
+	aw_step(&r->go, i);
+	return true;
 }
 
 /*
@@ -1631,14 +1650,17 @@ static void aw_test_failed_wake_synchronizes(struct kunit *test)
 	atomic_waker_init(&f->aw);
 	aw_race_start(test, &f->r, AW_RACE_MAX, aw_fws_worker);
 
-	for (i = 1; aw_race_more(i, start); i++) {
+	for (i = 1; aw_race_more(i, AW_RACE_MIN, start); i++) {
 		int c0 = atomic_read(&f->c.wakes);
 		bool took, seen;
 
 		WRITE_ONCE(f->x, 0);
 		atomic_waker_register(&f->aw, aw_count_waker(&f->c));
-		aw_step(&f->r.go, i);
-		aw_jitter();
+		if (!aw_race_go(&f->r, i)) {
+			stalls++;
+			break;
+		}
+		aw_jitter(AW_JITTER_MAIN);
 
 		took = atomic_waker_take(&f->aw, &out);
 		aw_waker_drop(&out);
@@ -1725,7 +1747,7 @@ static void aw_test_basic_notification(struct kunit *test)
 	for (i = 0; i < AW_NOTIFIERS; i++)
 		aw_kthread_start(test, aw_notifier, n, "notify");
 
-	for (i = 1; aw_race_more(i, start); i++) {
+	for (i = 1; aw_race_more(i, AW_RACE_MIN, start); i++) {
 		atomic_set(&n->num, 0);
 		aw_step(&n->go, i);
 		if (!atomic_waker_wait_event_timeout(&n->aw, aw_notified(n),
@@ -1799,7 +1821,7 @@ static void aw_test_no_missed_wakeup(struct kunit *test)
 	me = aw_count_waker(&m->me);
 	aw_race_start(test, &m->r, AW_RACE_MAX, aw_nmw_worker);
 
-	for (i = 1; aw_race_more(i, start); i++) {
+	for (i = 1; aw_race_more(i, AW_RACE_MIN, start); i++) {
 		int w0;
 		bool seen, woken;
 
@@ -1809,8 +1831,11 @@ static void aw_test_no_missed_wakeup(struct kunit *test)
 		else if (*from == AW_START_SAME)
 			atomic_waker_register(&m->aw, aw_count_waker(&m->me));
 		w0 = atomic_read(&m->me.wakes);
-		aw_step(&m->r.go, i);
-		aw_jitter();
+		if (!aw_race_go(&m->r, i)) {
+			stalls++;
+			break;
+		}
+		aw_jitter(AW_JITTER_MAIN);
 
 		refused += atomic_waker_register(&m->aw, me) != 0;
 		seen = READ_ONCE(m->flag);
@@ -1842,6 +1867,97 @@ static void aw_test_no_missed_wakeup(struct kunit *test)
 	kunit_info(test, "%d rounds\n", i - 1);
 }
 
+#define AW_SB_BATCH	256
+#define AW_SB_MIN	50
+
+/* One round of the store-buffering test, in memory of its own. */
+struct aw_sb_round {
+	struct atomic_waker aw;
+	int flag;
+	int seen;		/* the flag, as the registrant read it */
+	atomic_t woken;
+};
+
+struct aw_sb {
+	struct aw_race r;
+	struct aw_sb_round rounds[AW_SB_BATCH];
+};
+
+static void aw_sb_wake(void *data)
+{
+	struct aw_sb_round *rd = data;
+
+	atomic_inc(&rd->woken);
+}
+
+static const struct aw_waker_ops aw_sb_ops = {
+	.wake	= aw_sb_wake,
+};
+
+static void aw_sb_worker(struct aw_race *r)
+{
+	struct aw_sb *sb = container_of(r, struct aw_sb, r);
+	int j;
+
+	for (j = 0; j < AW_SB_BATCH; j++) {
+		WRITE_ONCE(sb->rounds[j].flag, 1);
+		atomic_waker_wake(&sb->rounds[j].aw);
+	}
+}
+
+/*
+ * Ordering rule (1) as a store-buffering litmus test, run the way litmus
+ * tools run one: each round has its own memory, and the two sides run a
+ * batch of rounds without meeting, so that round j of each runs at about
+ * the same time.  Registrant: register, read the flag.  Waker: store the
+ * flag, wake (through the empty-slot fast path when it comes first).  In
+ * no round may the registrant both miss the flag and stay unwoken.
+ */
+static void aw_test_store_buffering(struct kunit *test)
+{
+	struct aw_sb *sb = kunit_kzalloc(test, sizeof(*sb), GFP_KERNEL);
+	unsigned long start = jiffies;
+	int b, j, missed = 0, needed = 0, stalls = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, sb);
+	aw_race_start(test, &sb->r, AW_RACE_MAX, aw_sb_worker);
+
+	for (b = 1; aw_race_more(b, AW_SB_MIN, start); b++) {
+		for (j = 0; j < AW_SB_BATCH; j++) {
+			atomic_waker_init(&sb->rounds[j].aw);
+			sb->rounds[j].flag = 0;
+			atomic_set(&sb->rounds[j].woken, 0);
+		}
+		if (!aw_race_go(&sb->r, b)) {
+			stalls++;
+			break;
+		}
+		aw_jitter(AW_JITTER_MAIN);
+		for (j = 0; j < AW_SB_BATCH; j++) {
+			struct aw_sb_round *rd = &sb->rounds[j];
+
+			atomic_waker_register(&rd->aw,
+					      aw_waker_callback(&aw_sb_ops, rd));
+			rd->seen = READ_ONCE(rd->flag);
+		}
+		if (!aw_wait_step(&sb->r.done, b)) {
+			stalls++;
+			break;
+		}
+		for (j = 0; j < AW_SB_BATCH; j++) {
+			needed += !sb->rounds[j].seen;
+			missed += !sb->rounds[j].seen &&
+				  !atomic_read(&sb->rounds[j].woken);
+		}
+	}
+
+	KUNIT_EXPECT_EQ(test, stalls, 0);
+	KUNIT_EXPECT_FALSE(test, sb->r.stuck);
+	KUNIT_EXPECT_EQ_MSG(test, missed, 0, "lost wakeups");
+	kunit_info(test, "%d rounds, %d where the registrant missed the flag and had to be woken\n",
+		   (b - 1) * AW_SB_BATCH, needed);
+}
+
 struct aw_conflict {
 	struct aw_race r;
 	struct atomic_waker aw;
@@ -1871,14 +1987,17 @@ static void aw_test_conflicting_registrations(struct kunit *test)
 	atomic_waker_init(&x->aw);
 	aw_race_start(test, &x->r, AW_RACE_MAX, aw_conflict_worker);
 
-	for (i = 1; aw_race_more(i, start); i++) {
+	for (i = 1; aw_race_more(i, AW_RACE_MIN, start); i++) {
 		int ret_a, wa, wb;
 		bool woke;
 
 		aw_count_reset(&x->a);
 		aw_count_reset(&x->b);
-		aw_step(&x->r.go, i);
-		aw_jitter();
+		if (!aw_race_go(&x->r, i)) {
+			stalls++;
+			break;
+		}
+		aw_jitter(AW_JITTER_MAIN);
 		ret_a = atomic_waker_register(&x->aw, aw_count_waker(&x->a));
 		if (!aw_wait_step(&x->r.done, i)) {
 			stalls++;
@@ -2235,6 +2354,7 @@ static struct kunit_case aw_race_cases[] = {
 	KUNIT_CASE(aw_test_basic_notification),
 	KUNIT_CASE_PARAM(aw_test_no_missed_wakeup, aw_start_gen_params),
 	KUNIT_CASE(aw_test_conflicting_registrations),
+	KUNIT_CASE(aw_test_store_buffering),
 	KUNIT_CASE(aw_test_balance_concurrent),
 	KUNIT_CASE(aw_test_teardown_rcu),
 	KUNIT_CASE_PARAM_ATTR(aw_test_stress_pingpong, aw_stress_gen_params,
