@@ -1540,7 +1540,7 @@ static struct kunit_suite aw_wait_suite = {
  * take a millisecond, and a case that runs for 30 s trips the hung task
  * check on the thread that loads the module.
  */
-#define AW_RACE_MIN	2000
+#define AW_RACE_MIN	1000
 #define AW_RACE_MAX	50000
 #define AW_RACE_BUDGET	(4 * HZ)
 
