@@ -541,7 +541,7 @@ static void rw_start_line(void)
 
 	__atomic_fetch_add(&rw.ready, 1, __ATOMIC_ACQ_REL);
 	while (rd(&rw.ready) < NWAKERS + 1 && !rd(&rw.stop))
-		if (++spins % 1024 == 0)
+		if (++spins % 256 == 0)
 			sched_yield();
 }
 
