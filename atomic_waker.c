@@ -19,7 +19,7 @@
  *       REGISTERING: -EBUSY, done            else the owner finishes:
  *   slot = w                                 return nothing
  *   (A) cmpxchg REGISTERING -> WAITING,  w = slot; slot = empty
- *       full; or, if a take() set        (C) fetch_andnot_release(WAKING)
+ *       full; or, if a take() set        (C) xchg_release(WAITING)
  *       WAKING meanwhile:
  *   (E) w = slot; slot = empty;
  *       xchg(WAITING), full; wake w
@@ -43,6 +43,7 @@
 
 #include <linux/export.h>
 #include <linux/hardirq.h>
+#include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/sched/task.h>
 #include <linux/workqueue.h>
@@ -312,30 +313,45 @@ int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
 }
 EXPORT_SYMBOL_GPL(atomic_waker_register);
 
-/* Own the slot and empty it; the slot looked full. */
+/*
+ * Own the slot and empty it; the slot looked full.
+ *
+ * IRQs are off while we own it: AW_WAKING is held for a few instructions by a
+ * running CPU, never by a preempted task, nor by a task that a hard IRQ on
+ * its own CPU interrupted.  So a register() that meets AW_WAKING (and wakes
+ * its waker at once, see aw_register_contended()) meets it only briefly, and
+ * a wake callback that registers again cannot recurse on it for long.
+ */
 static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
 {
+	unsigned long flags;
+	bool owner;
+
 	if (WARN_ON_ONCE(in_nmi()))
 		return false;
 
+	local_irq_save(flags);
 	/*
 	 * (B) Fully ordered.  Pairs with (A): we see the registered waker.  The
 	 * caller's stores (its condition) are ordered before this write, so a
 	 * register() that reads it at (D), (E) or (A) sees them even when we
 	 * return empty-handed (ordering rule 2 in atomic_waker.h).
 	 */
-	if (atomic_fetch_or(AW_WAKING, &aw->state) != AW_WAITING)
-		return false;
-
-	*out = aw_slot_take(aw);
-
-	/*
-	 * (C) Pairs with (D): the next register() sees the slot emptied.  An
-	 * RMW, not a plain store, so that it reads the latest AW_WAKING and
-	 * carries the ordering of every fetch_or (B) that failed meanwhile.
-	 */
-	atomic_fetch_andnot_release(AW_WAKING, &aw->state);
-	return out->ops;
+	owner = atomic_fetch_or(AW_WAKING, &aw->state) == AW_WAITING;
+	if (owner) {
+		*out = aw_slot_take(aw);
+		/*
+		 * (C) Pairs with (D): the next register() sees the slot
+		 * emptied.  The state is exactly AW_WAKING here (a register()
+		 * cannot lock it, other take()s only set AW_WAKING again), so
+		 * an xchg is the unlock; an RMW, not a plain store, so that it
+		 * reads the latest AW_WAKING and carries the ordering of every
+		 * fetch_or (B) that failed meanwhile.
+		 */
+		atomic_xchg_release(&aw->state, AW_WAITING);
+	}
+	local_irq_restore(flags);
+	return owner && out->ops;
 }
 
 /**

@@ -90,8 +90,10 @@ struct work_struct;
 
 /**
  * struct aw_waker_ops - what waking a waker means
- * @wake: wake @data; called after the slot has been released, in the context
- *        of the atomic_waker_wake() caller: must not sleep.  Required.
+ * @wake: wake @data; must not sleep.  Required.  Called in the context of
+ *        atomic_waker_wake() once it has released the slot, so it may
+ *        register again; or by atomic_waker_register() when it meets a wake()
+ *        in flight on another CPU.
  * @get: take a reference on @data when it enters the slot; may be NULL.
  * @put: drop that reference; may be NULL.  Called for every @get, whether the
  *       waker is woken, replaced, taken and dropped, or destroyed.

@@ -34,7 +34,7 @@ mutants=(
 # weak memory.  Run to show exactly that; ../model/ litmus tests cover them.
 "A_release|c|s/if \(!atomic_try_cmpxchg\(&aw->state, &state, AW_WAITING\)\)/if (!atomic_try_cmpxchg_release(\&aw->state, \&state, AW_WAITING))/|ordering: register's unlock (A) full -> _release"
 "B_relaxed|c|s/atomic_fetch_or\(AW_WAKING, &aw->state\)/atomic_fetch_or_relaxed(AW_WAKING, \&aw->state)/|ordering: take()'s fetch_or (B) full -> _relaxed"
-"C_plain_store|c|s/atomic_fetch_andnot_release\(AW_WAKING, &aw->state\);/atomic_set_release(\&aw->state, AW_WAITING);/|ordering: take()'s unlock (C) RMW -> store_release (tokio #7450)"
+"C_plain_store|c|s/atomic_xchg_release\(&aw->state, AW_WAITING\);/atomic_set_release(\&aw->state, AW_WAITING);/|ordering: take()'s unlock (C) RMW -> store_release (tokio #7450)"
 "E_no_acquire|c|s/smp_acquire__after_ctrl_dep\(\);//|ordering: no acquire (E) after register's failed cmpxchg"
 "F_dropped|h|s/smp_mb\(\); \/\* \(F\)[^\n]*//|ordering: wake()'s (F) smp_mb() before the empty-slot recheck dropped"
 )
