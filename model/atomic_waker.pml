@@ -160,7 +160,12 @@ inline do_register(me, ret, old, st, w)
 	fi
 }
 
-/* aw_take(): (B) fetch_or, take the slot, (C) fetch_andnot; out: 0 or id */
+/*
+ * aw_take(): (B) fetch_or, take the slot, (C) xchg_release(WAITING); out: 0
+ * or id.  (IRQs are off in the C code: no effect on the interleavings of
+ * other CPUs, which is all there is here.)  At (C) the state must be
+ * exactly WAKING, which is what makes the xchg an unlock.
+ */
 inline do_aw_take(out, st)
 {
 	d_step {
@@ -186,7 +191,7 @@ inline do_aw_take(out, st)
 #ifdef MUT_TAKE_UNLOCK_PLAIN
 		d_step { state = WAITING; owner = 0 }	/* (C) a store */
 #else
-		d_step { state = state & ~WAKING; owner = 0 }	/* (C) */
+		d_step { assert(state == WAKING); state = WAITING; owner = 0 }	/* (C) xchg */
 #endif
 	:: else -> skip
 	fi

@@ -24,7 +24,7 @@ props="no_lost_wakeup exclusive no_double_put balanced delegated_wake no_deadloc
 prop_of() {
 	case $1 in
 	*no_lost_wakeup*) echo no_lost_wakeup ;;
-	*owner*) echo exclusive ;;
+	*owner*|*"state==2"*) echo exclusive ;;
 	*refs\[w\]*|*refs\[old\]*) echo no_double_put ;;
 	*balanced*) echo balanced ;;
 	*delegated_wake*) echo delegated_wake ;;
@@ -107,7 +107,7 @@ mutants=(
 "MUT_PEEK_BEFORE_STORE|wake()'s empty-slot test made before the condition store|no_lost_wakeup"
 "MUT_NO_PUT_ON_REPLACE|register() replacing a waker does not release the old one|balanced"
 "MUT_FINISH_WAIT_NO_LOCK|finish_wait() empties the slot without owning it|no_double_put"
-"MUT_TAKE_UNLOCK_PLAIN|take()'s unlock (C) a plain store, not fetch_andnot|none"
+"MUT_TAKE_UNLOCK_PLAIN|take()'s unlock (C) a plain store, not xchg_release|none"
 )
 caught=0 total=0
 for m in "${mutants[@]}"; do

@@ -23,7 +23,7 @@ mutants=(
 "contended_no_wake|c|s/(static int aw_register_contended.*?)w->ops->wake\(w->data\);/\$1(void)w;/s|register finding WAKING neither stores nor wakes its waker"
 "unlock_plain_store|c|s/if \(!atomic_try_cmpxchg\w*\(&aw->state, &state, AW_WAITING\)\)\s*aw_register_raced\(aw\);/atomic_set(&aw->state, AW_WAITING);/|register's unlock (A) is a plain store: a WAKING set meanwhile is lost"
 "raced_unlock_first|c|s/(static void aw_register_raced.*?)struct aw_waker w = aw_slot_take\(aw\);(.*?)atomic_xchg\(&aw->state, AW_WAITING\);/\$1struct aw_waker w;\n\tatomic_xchg(&aw->state, AW_WAITING);\n\tw = aw_slot_take(aw);\$2/s|raced path unlocks before taking the slot"
-"take_no_waking|c|s/atomic_fetch_or\(AW_WAKING, &aw->state\) != AW_WAITING/atomic_read(&aw->state) != AW_WAITING/|take() (B) reads the state but does not set WAKING"
+"take_no_waking|c|s/atomic_fetch_or\(AW_WAKING, &aw->state\) ([!=]=) AW_WAITING/atomic_read(\&aw->state) \$1 AW_WAITING/|take() (B) reads the state but does not set WAKING"
 "ebusy_ignored|c|s/if \(state & AW_REGISTERING\)\s*return -EBUSY;//|a register finding REGISTERING behaves as if it found WAKING"
 "same_waker_inverted|c|s/if \(!aw_waker_same\(&aw->waker, &w\)\)/if (aw_waker_same(&aw->waker, &w))/|the same-waker test is inverted: a new waker is never stored"
 "slot_not_emptied|c|s/(static struct aw_waker aw_slot_take.*?)WRITE_ONCE\(aw->waker.ops, NULL\);/\$1/s|taking the slot leaves the waker in it"

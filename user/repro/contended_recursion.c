@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Repro: a wake callback that registers its waker again recurses without
- * bound when register() finds a take() in flight.
+ * Repro: a wake callback that registers its waker again recurses as long as
+ * register() finds a take() in flight.
  *
- * atomic_waker.h says ops->wake is "called after the slot has been
- * released", but register()'s contended path (state AW_WAKING) calls
- * w->ops->wake() while the take() still owns the slot.  If that callback
- * registers again ("poll me again"), the new register() meets the same
- * WAKING and calls the callback again, for as long as the take() stays
- * between (B) and (C) -- forever if register() runs in a hard IRQ that
- * interrupted that take() on the same CPU.  Here the take() is frozen by
- * setting the state by hand; the recursion is capped at CAP to print.
+ * register()'s contended path (state AW_WAKING) calls w->ops->wake() while
+ * the take() still owns the slot.  If that callback registers again ("poll
+ * me again"), the new register() meets the same WAKING and calls the
+ * callback again, for as long as the take() stays between (B) and (C).
+ * Reported against 19d666b, where a take() could be preempted or
+ * interrupted there, so the recursion had no bound; since 0a29eb1 take()
+ * owns the slot with IRQs off and the header documents the call, so the
+ * recursion lasts as long as another CPU runs a few instructions -- unless
+ * that CPU is a vCPU the host preempts (lock-holder preemption), which
+ * IRQs off do not prevent.  Here the take() is frozen by setting the state
+ * by hand; the recursion is capped at CAP to print.
  *
- * Build and run: make -C user repro
+ * Build and run: make -C user repro   (exit 1: the depth reached the cap)
  */
 #include "atomic_waker.h"
 
@@ -41,5 +44,5 @@ int main(void)
 	atomic_waker_register(&aw, aw_waker_callback(&poll_ops, NULL));
 	printf("contended_recursion: depth %d (stopped only by the cap %d)\n",
 	       max_depth, CAP);
-	return max_depth >= CAP;	/* 1: the recursion is unbounded */
+	return max_depth >= CAP;	/* 1: bounded only by the take() */
 }
