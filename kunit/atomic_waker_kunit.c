@@ -848,9 +848,10 @@ enum aw_prod_kind {
 };
 
 /*
- * The producer polls until the consumer is registered, so that its wake()
- * has a sleeper to wake and must return true; then it stores the condition
- * and wakes.  It gives up polling after AW_TIMEOUT and wakes anyway.
+ * The producer polls until the consumer is registered and asleep, so that
+ * its wake() has a sleeper to wake and must return true; then it stores the
+ * condition and wakes.  It gives up polling after AW_TIMEOUT and wakes
+ * anyway.
  */
 struct aw_prod {
 	struct atomic_waker aw;
@@ -864,17 +865,34 @@ struct aw_prod {
 	struct delayed_work dw;
 	kunit_action_t *stop;	/* stops the producer; run by aw_prod_stop() */
 	void *stop_arg;
+	struct task_struct *consumer;	/* the test thread */
 	/* For the untimed waits: a rescue timer in case no wake comes. */
 	struct hrtimer rescue;
-	struct task_struct *consumer;
 	bool rescued;
 };
 
 #define AW_PROD_PERIOD_NS	(200 * NSEC_PER_USEC)
 
+/*
+ * Is @t asleep: in a sleeping state and off its CPU?  A racy hint for the
+ * producers.  Merely registered is not enough: a consumer that has not
+ * slept yet may see the condition and leave the slot before wake() looks.
+ */
+static bool aw_task_asleep(struct task_struct *t)
+{
+	if (READ_ONCE(t->__state) == TASK_RUNNING)
+		return false;
+#ifdef CONFIG_SMP
+	return !READ_ONCE(t->on_cpu);
+#else
+	return true;	/* it does not run while its producer does */
+#endif
+}
+
 static bool aw_prod_step(struct aw_prod *p)
 {
-	if (!atomic_waker_is_registered(&p->aw) &&
+	if (!(atomic_waker_is_registered(&p->aw) &&
+	      aw_task_asleep(p->consumer)) &&
 	    time_before(jiffies, p->deadline))
 		return false;
 	p->hardirq = in_hardirq();
@@ -941,9 +959,9 @@ static struct aw_prod *aw_prod_start(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	atomic_waker_init(&p->aw);
 	p->deadline = jiffies + AW_TIMEOUT;
+	p->consumer = current;
 
 	/* The rescue, armed for the untimed waits only, fires after all. */
-	p->consumer = current;
 	hrtimer_init(&p->rescue, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	p->rescue.function = aw_prod_rescue_fn;
 	ret = kunit_add_action_or_reset(test, aw_hrtimer_cancel_action,
@@ -1131,6 +1149,7 @@ static void aw_test_task_exits_registered(struct kunit *test)
 struct aw_wq_test {
 	struct atomic_waker aw;
 	struct wait_queue_head wq;
+	struct task_struct *consumer;
 	int done;
 	bool woke;
 	bool saw_sleeper;
@@ -1140,7 +1159,8 @@ static int aw_wq_producer(void *arg)
 {
 	struct aw_wq_test *s = arg;
 
-	s->saw_sleeper = aw_poll(wq_has_sleeper(&s->wq) ||
+	s->saw_sleeper = aw_poll((wq_has_sleeper(&s->wq) &&
+				  aw_task_asleep(s->consumer)) ||
 				 kthread_should_stop());
 	WRITE_ONCE(s->done, 1);
 	s->woke = atomic_waker_wake(&s->aw);
@@ -1158,6 +1178,7 @@ static void aw_test_wait_queue_waker(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	atomic_waker_init(&s->aw);
 	init_waitqueue_head(&s->wq);
+	s->consumer = current;
 	ret = atomic_waker_register(&s->aw, aw_waker_wait_queue(&s->wq));
 	KUNIT_EXPECT_EQ(test, ret, 0);
 
