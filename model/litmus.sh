@@ -11,7 +11,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 herd=${HERD7:-$(command -v herd7 || true)}
 if [[ -z $herd || ! -x $herd ]]; then
-	echo "herd7 not installed: SKIPPED $(ls "$here"/litmus/*.litmus | wc -l) litmus tests"
+	tests=("$here"/litmus/*.litmus)
+	echo "herd7 not installed: SKIPPED ${#tests[@]} litmus tests"
 	echo "(herdtools7 is not a Debian package: opam install herdtools7, or set HERD7=)"
 	echo "skipped"
 	exit 0
@@ -35,6 +36,7 @@ for t in "$here"/litmus/*.litmus; do
 		failed=$((failed + 1)) v=FAIL
 	fi
 	printf '%-4s %-52s expected %-9s herd7: %s (%s states)\n' "$v" "$(basename "$t")" "$want" "${got:-error}" "${states:-?}"
+	# shellcheck disable=SC2001 # indent every line of herd7's output
 	[[ $v == FAIL && -z $got ]] && sed 's/^/       /' <<<"$out" | head -5
 done
 echo "$passed passed, $failed failed"

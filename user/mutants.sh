@@ -63,6 +63,7 @@ for m in "${mutants[@]}"; do
 			$sancc -O1 -g -w -fsanitize=thread -I"$d" -I"$here/shim" -o "$bin" \
 				"$here/aw_test.c" "$here/shim/kshim.c" "$d/atomic_waker.c" -pthread || { verdict=build-failed; break; }
 		fi
+		# shellcheck disable=SC2086 # AW_TESTS is a list of test names
 		TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 120 "$bin" -q -s 2 ${AW_TESTS:-} >"$d/$v.log" 2>&1
 		rc=$?
 		if ((rc != 0)); then

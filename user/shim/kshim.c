@@ -170,24 +170,6 @@ unsigned long shim_wq_gen(struct wait_queue_head *wq)
 	return gen;
 }
 
-bool shim_wq_wait(struct wait_queue_head *wq, unsigned long gen, long ms)
-{
-	struct timespec ts;
-	bool woken = true;
-
-	deadline_after(&ts, ms);
-	pthread_mutex_lock(&wq->lock);
-	while (wq->gen == gen) {
-		if (pthread_cond_timedwait(&wq->cond, &wq->lock, &ts) ==
-		    ETIMEDOUT && wq->gen == gen) {
-			woken = false;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&wq->lock);
-	return woken;
-}
-
 bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 {
 	(void)wq;

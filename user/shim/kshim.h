@@ -262,8 +262,6 @@ typedef struct wait_queue_head wait_queue_head_t;
 
 void init_waitqueue_head(struct wait_queue_head *wq);
 void wake_up_all(struct wait_queue_head *wq);
-/* Wait until a wake_up_all() after generation @gen, at most @ms. */
-bool shim_wq_wait(struct wait_queue_head *wq, unsigned long gen, long ms);
 unsigned long shim_wq_gen(struct wait_queue_head *wq);
 
 #define ___wait_cond_timeout(condition)					\
