@@ -45,6 +45,7 @@
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/task.h>
 #include <linux/workqueue.h>
 
@@ -81,6 +82,21 @@ static const struct aw_waker_ops aw_task_ops = {
 	.wake	= aw_task_wake,
 	.get	= aw_task_get,
 	.put	= aw_task_put,
+};
+
+/*
+ * The sleep helpers register current unpinned, as rcuwait does, which saves
+ * a get and a put per wait.  This is safe because:
+ *  - a sleeper is in the slot only while its task is between
+ *    atomic_waker_prepare_wait() and atomic_waker_finish_wait(), and the
+ *    latter takes it out (or finds it taken) before the task can go on;
+ *  - whoever takes a sleeper out of the slot does so, and wakes it, inside
+ *    one RCU read-side critical section, and a task_struct is freed only a
+ *    grace period after its task exits (delayed_put_task_struct());
+ *  - atomic_waker_take() hands a sleeper out pinned, as a task waker.
+ */
+static const struct aw_waker_ops aw_sleeper_ops = {
+	.wake	= aw_task_wake,
 };
 
 static void aw_wait_queue_wake(void *data)
@@ -368,12 +384,21 @@ static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
  */
 bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
 {
-	*out = (struct aw_waker){ };
+	bool taken;
 
+	*out = (struct aw_waker){ };
 	smp_mb(); /* (F), pairs with (A): see the comment at the top */
 	if (!atomic_waker_is_registered(aw))
 		return false;
-	return aw_take(aw, out);
+
+	rcu_read_lock();	/* a sleeper is not pinned: see aw_sleeper_ops */
+	taken = aw_take(aw, out);
+	if (taken && out->ops == &aw_sleeper_ops) {
+		get_task_struct(out->data);	/* it may be woken late */
+		out->ops = &aw_task_ops;
+	}
+	rcu_read_unlock();
+	return taken;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_take);
 
@@ -389,11 +414,14 @@ EXPORT_SYMBOL_GPL(atomic_waker_take);
 bool atomic_waker_wake_slowpath(struct atomic_waker *aw)
 {
 	struct aw_waker w = { };
+	bool woken;
 
-	if (!aw_take(aw, &w))
-		return false;
-	aw_waker_wake(&w);
-	return true;
+	rcu_read_lock();	/* a sleeper is not pinned: see aw_sleeper_ops */
+	woken = aw_take(aw, &w);
+	if (woken)
+		aw_waker_wake(&w);
+	rcu_read_unlock();
+	return woken;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_wake_slowpath);
 
@@ -420,13 +448,21 @@ EXPORT_SYMBOL_GPL(atomic_waker_destroy);
 
 /* ---- sleeping on an atomic_waker ------------------------------------ */
 
+/* current, unpinned: only for the prepare_wait()/finish_wait() pair */
+static struct aw_waker aw_waker_sleeper(void)
+{
+	return aw_waker_callback(&aw_sleeper_ops, current);
+}
+
 /**
  * atomic_waker_prepare_wait - set the task state, then register current
  * @aw: the atomic_waker
  * @state: the sleep state, e.g. TASK_INTERRUPTIBLE
  *
  * The atomic_waker_wait_event() family calls this before each test of the
- * condition; a hand-written loop does the same and then schedule()s.
+ * condition; a hand-written loop does the same and then schedule()s, and
+ * calls atomic_waker_finish_wait() before it leaves: current is registered
+ * without a task reference (see aw_sleeper_ops).
  *
  * Context: process context.
  * Return: 0, or -ERESTARTSYS if a signal that @state lets in is pending.
@@ -440,7 +476,7 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 	 * lands before schedule() leaves us runnable.
 	 */
 	set_current_state(state);
-	if (atomic_waker_register(aw, aw_waker_task(current)) == -EBUSY)
+	if (atomic_waker_register(aw, aw_waker_sleeper()) == -EBUSY)
 		__set_current_state(TASK_RUNNING); /* nobody would wake us */
 	if (signal_pending_state(state, current))
 		return -ERESTARTSYS;
@@ -453,15 +489,15 @@ EXPORT_SYMBOL_GPL(atomic_waker_prepare_wait);
  * @aw: the atomic_waker
  *
  * Sets current running and, unless a wake() already emptied the slot, takes
- * current back out of it, so the task reference is not held past the wait.
- * A waker found there that is not current is woken, not dropped.
+ * current back out of it: nothing may reach the task through @aw after the
+ * wait.  A waker found there that is not current is woken, not dropped.
  *
  * Context: process context.
  */
 void atomic_waker_finish_wait(struct atomic_waker *aw)
 {
-	struct aw_waker me = aw_waker_task(current);
-	struct aw_waker w;
+	struct aw_waker me = aw_waker_sleeper();
+	struct aw_waker w = { };
 
 	__set_current_state(TASK_RUNNING);
 
@@ -469,12 +505,14 @@ void atomic_waker_finish_wait(struct atomic_waker *aw)
 	 * We wrote the slot, so this reads our waker or a later value; no
 	 * condition is being published, so no barrier (F) is needed.
 	 */
-	if (!atomic_waker_is_registered(aw) || !aw_take(aw, &w))
+	if (!atomic_waker_is_registered(aw))
 		return;
-	if (aw_waker_same(&w, &me))
-		aw_waker_drop(&w);
-	else
+	rcu_read_lock();	/* another sleeper is not pinned either */
+	if (aw_take(aw, &w) && !aw_waker_same(&w, &me))
 		aw_waker_wake(&w);
+	else
+		aw_waker_drop(&w);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(atomic_waker_finish_wait);
 

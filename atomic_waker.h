@@ -60,10 +60,15 @@
  *       woken party's loads; atomic_waker adds no other ordering.
  *
  * Lifetime of what is registered:
- *   - a task is pinned with get_task_struct() while it sits in the slot, so
- *     it may exit while registered; the reference is dropped by wake(),
- *     by the register() that replaces it, or by destroy().  Under PREEMPT_RT
- *     put_task_struct() from atomic context defers the free through RCU.
+ *   - a task registered with aw_waker_task() is pinned with
+ *     get_task_struct() while it sits in the slot, so it may exit while
+ *     registered; the reference is dropped by wake(), by the register() that
+ *     replaces it, or by destroy().  Under PREEMPT_RT put_task_struct() from
+ *     atomic context defers the free through RCU.
+ *   - the sleep helpers register current without a reference, as rcuwait
+ *     does: the task takes itself out before the wait returns, and wake()
+ *     reaches it inside an RCU read-side critical section.  take() hands
+ *     such a waker out pinned.
  *   - wait queues and work items are not counted: the owner keeps them alive
  *     until the atomic_waker is destroyed.
  *   - a callback waker may supply get/put hooks; both may run in any context

@@ -696,6 +696,7 @@ static void aw_test_prepare_finish_wait(struct kunit *test)
 	DEFINE_ATOMIC_WAKER(aw);
 	unsigned int usage = refcount_read(&current->usage);
 	unsigned int state, held;
+	struct aw_waker me = aw_waker_task(current), out;
 	struct aw_count c = { };
 	bool registered;
 	int ret;
@@ -709,7 +710,7 @@ static void aw_test_prepare_finish_wait(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, state, TASK_UNINTERRUPTIBLE);
 	KUNIT_EXPECT_TRUE(test, registered);
-	KUNIT_EXPECT_EQ(test, held, usage + 1);
+	KUNIT_EXPECT_EQ(test, held, usage);	/* a sleeper is not pinned */
 	KUNIT_EXPECT_EQ(test, READ_ONCE(current->__state), TASK_RUNNING);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
@@ -720,6 +721,17 @@ static void aw_test_prepare_finish_wait(struct kunit *test)
 	atomic_waker_finish_wait(&aw);
 	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
+
+	/* take() hands a sleeper out pinned, as a task waker. */
+	atomic_waker_prepare_wait(&aw, TASK_UNINTERRUPTIBLE);
+	registered = atomic_waker_take(&aw, &out);
+	held = refcount_read(&current->usage);
+	atomic_waker_finish_wait(&aw);
+	KUNIT_EXPECT_TRUE(test, registered);
+	KUNIT_EXPECT_EQ(test, held, usage + 1);
+	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &me));
+	aw_waker_drop(&out);
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
 }
 

@@ -328,11 +328,25 @@ static void t_task_refs(void)
 
 	CHECK(atomic_waker_prepare_wait(&aw, TASK_UNINTERRUPTIBLE) == 0,
 	      "prepare_wait");
-	CHECK(t.__state == TASK_UNINTERRUPTIBLE && t.usage == 2,
-	      "state %d usage %d", t.__state, t.usage);
+	CHECK(t.__state == TASK_UNINTERRUPTIBLE && t.usage == 1 &&
+	      !slot_empty(&aw), "sleeper registered unpinned: state %d usage %d",
+	      t.__state, t.usage);
 	atomic_waker_finish_wait(&aw);
 	CHECK(t.__state == TASK_RUNNING && t.usage == 1 && slot_empty(&aw),
-	      "finish_wait: running, unpinned, slot empty");
+	      "finish_wait: running, slot empty");
+
+	/* take() hands a sleeper out pinned, as a task waker. */
+	atomic_waker_prepare_wait(&aw, TASK_UNINTERRUPTIBLE);
+	{
+		struct aw_waker out, tw = aw_waker_task(&t);
+
+		CHECK(atomic_waker_take(&aw, &out) && aw_waker_same(&out, &tw) &&
+		      t.usage == 2, "take() pins a sleeper: usage %d", t.usage);
+		aw_waker_drop(&out);
+		CHECK(t.usage == 1, "dropped: usage %d", t.usage);
+	}
+	atomic_waker_finish_wait(&aw);
+	CHECK(t.usage == 1 && slot_empty(&aw), "finish_wait after take()");
 
 	t.sigpending = 1;
 	CHECK(atomic_waker_prepare_wait(&aw, TASK_INTERRUPTIBLE) ==

@@ -77,6 +77,8 @@ extern bool shim_warn_quiet;	/* a test that expects warnings: no print */
 
 extern __thread bool shim_in_nmi;	/* a test may pretend to be an NMI */
 #define in_nmi()	(shim_in_nmi)
+#define rcu_read_lock()		do { } while (0)	/* tasks outlive tests */
+#define rcu_read_unlock()	do { } while (0)
 #define local_irq_save(flags)	((void)((flags) = 0))	/* no IRQs here */
 #define local_irq_restore(flags)	((void)(flags))
 #define might_sleep()	do { } while (0)
