@@ -9,6 +9,9 @@
 #   make check           boot the test kernel with the KUnit tests
 #                        (SMP=4, AW_TIMEOUT=secs, AW_EXPECT_SUITES="a b")
 #   make lint            checkpatch, sparse + W=1, kernel-doc
+#   make stock           atomic_waker + sample on Debian's stock kernel
+#   make dkms-check      dkms add/build/install/remove (root)
+#   make bench           benchmarks -> bench/results/
 #   make deps            install the Debian packages needed
 #   make clean, make modules_install
 # run, check and lint always use the test kernel. KSRC=<tree> builds the
@@ -30,7 +33,7 @@ KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
 TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
 
 .PHONY: all modules test-modules kernel run check lint deps clean \
-	modules_install sample-test stock dkms-check
+	modules_install sample-test stock dkms-check bench
 
 SAMPLE_TEST := sample/test/aw_sample_test
 
@@ -60,6 +63,16 @@ run check:
 sample-test: $(SAMPLE_TEST)
 $(SAMPLE_TEST): sample/test/aw_sample_test.c sample/atomic_waker_sample.h
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Isample -o $@ $<
+
+# Benchmarks: kernel (Debian's stock, non-debug 6.12 in QEMU) and user space
+# (against futures-core and atomic-waker, built offline with cargo); writes
+# bench/results/. See bench/README.md.
+BENCH_PKGS := librust-futures-core-dev librust-atomic-waker-dev \
+	librust-cc-dev linux-image-6.12.117+deb12-amd64-unsigned \
+	linux-headers-6.12.117+deb12-amd64
+bench:
+	@$(SCRIPTS)/deps.sh $(BENCH_PKGS)
+	@bench/run.sh
 
 # Debian's stock kernel in QEMU with atomic_waker + the sample (~20-30 s).
 stock:

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Install the Debian packages needed to build and test atomic_waker.
 # As root: apt-get install the missing ones. Otherwise print the command.
+# Usage: deps.sh [extra packages a target needs]
 set -euo pipefail
 
 pkgs=(
@@ -17,6 +18,7 @@ pkgs=(
 	qemu-system-x86   # test VM
 	sparse            # make lint (C=1)
 	linux-source-6.12 # test kernel source (unless KSRC= is given)
+	"$@"
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,7 +9,7 @@
 AW_CACHE=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
 AW_TARBALL=${AW_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 AW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-AW_FRAGMENT=$AW_ROOT/scripts/test-kernel.config
+AW_FRAGMENT=${AW_FRAGMENT:-$AW_ROOT/scripts/test-kernel.config}
 # Bump when the way the kernel is configured/built changes (new cache key).
 AW_KBUILD_REV=1
 
