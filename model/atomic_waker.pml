@@ -9,7 +9,8 @@
  * either way).  Memory ordering is the business of litmus/.
  *
  * Processes: NREG registrants (waker ids 1..NREG), each running rounds of
- * the atomic_waker_wait_event() loop (register, test, sleep, finish_wait),
+ * the atomic_waker_wait_event() loop (register, test, sleep, finish_wait
+ * or, as a hand-written loop may, not),
  * and NWAKE wakers, each publishing an event and waking, round after round.
  * Each process stops after any number of rounds, so one exhaustive run
  * covers every number of rounds (the state is finite: rounds are not
@@ -82,6 +83,15 @@ inline wake_waker(w)	/* aw_waker_wake(): wake, then put */
 }
 
 /* atomic_waker_register(aw, me); ret: 0 or EBUSY */
+inline same_hook()
+{
+#ifdef SAME_WAKER_PROBE
+	assert(false)	/* run.sh: the same-waker path is reachable */
+#else
+	skip
+#endif
+}
+
 inline do_register(me, ret, old, st, w)
 {
 	/* (D) cmpxchg_acquire(WAITING -> REGISTERING); arm woken[] */
@@ -104,12 +114,12 @@ inline do_register(me, ret, old, st, w)
 			ret = 0
 		fi
 	:: else ->
+		d_step { MINE; same = (slot == me) };	/* aw_waker_same() */
 		if
-		:: d_step { MINE; slot != me } ->	/* !aw_waker_same() */
-			/* aw_slot_take, aw_get, aw_slot_set */
+		:: !same ->	/* aw_slot_take, aw_get, aw_slot_set */
 			d_step { MINE; old = slot; slot = 0 };
 			d_step { MINE; refs[me]++; slot = me }
-		:: else -> skip
+		:: else -> same_hook()
 		fi;
 #ifdef MUT_UNLOCK_PLAIN_STORE
 		/* (A) a plain store: a WAKING set meanwhile is lost */
@@ -249,7 +259,7 @@ inline do_finish_wait(me, st, w)
 proctype registrant(byte me)
 {
 	byte ret, old, st, w;
-	bool t;
+	bool t, same;
 #ifdef ROUNDS
 	byte round;
 
@@ -280,8 +290,16 @@ proctype registrant(byte me)
 			}
 		fi;
 		replaced[me] = false;
-		do_finish_wait(me, st, w);
-		d_step { t = 0; ret = 0; old = 0; st = 0; w = 0 }
+		/*
+		 * The wait_event loop ends with finish_wait(); a hand-written
+		 * one may leave its waker registered, and register it again
+		 * next round: the same-waker skip.
+		 */
+		if
+		:: do_finish_wait(me, st, w)
+		:: skip
+		fi;
+		d_step { t = 0; ret = 0; old = 0; st = 0; w = 0; same = 0 }
 #ifdef ROUNDS
 	}
 #else
