@@ -29,7 +29,7 @@ mutants=(
 "slot_not_emptied|c|s/(static struct aw_waker aw_slot_take.*?)WRITE_ONCE\(aw->waker.ops, NULL\);/\$1/s|taking the slot leaves the waker in it"
 "wake_no_put|c|s/(void aw_waker_wake\(.*?)aw_put\(w\);/\$1/s|aw_waker_wake() wakes but never releases"
 "destroy_no_drop|c|s/(void atomic_waker_destroy\(.*?)aw_waker_drop\(&w\);/\$1;/s|destroy() takes the waker and forgets it"
-"finish_wait_drops_other|c|s/else\s*aw_waker_wake\(&w\);/else\n\t\taw_waker_drop(&w);/|finish_wait() drops someone else's waker instead of waking it"
+"finish_wait_drops_other|c|s/(void atomic_waker_finish_wait\(.*?)aw_waker_wake\(&w\);/\$1aw_waker_drop(\&w);/s|finish_wait() drops someone else's waker instead of waking it"
 # Ordering weakenings: invisible on x86 and to TSan, which does not simulate
 # weak memory.  Run to show exactly that; ../model/ litmus tests cover them.
 "A_release|c|s/if \(!atomic_try_cmpxchg\(&aw->state, &state, AW_WAITING\)\)/if (!atomic_try_cmpxchg_release(\&aw->state, \&state, AW_WAITING))/|ordering: register's unlock (A) full -> _release"
