@@ -12,6 +12,8 @@
 #   make stock           atomic_waker + sample on Debian's stock kernel
 #   make dkms-check      dkms add/build/install/remove (root)
 #   make bench           benchmarks -> bench/results/
+#   make user-check, user-mutants, model-check, litmus, torture
+#                        the proofs: see user/, model/, torture/
 #   make deps            install the Debian packages needed
 #   make clean, make modules_install
 # run, check and lint always use the test kernel. KSRC=<tree> builds the
@@ -33,7 +35,8 @@ KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
 TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
 
 .PHONY: all modules test-modules kernel run check lint deps clean \
-	modules_install sample-test stock dkms-check bench
+	modules_install sample-test stock dkms-check bench user-check \
+	user-mutants model-check litmus torture
 
 SAMPLE_TEST := sample/test/aw_sample_test
 
@@ -63,6 +66,23 @@ run check:
 sample-test: $(SAMPLE_TEST)
 $(SAMPLE_TEST): sample/test/aw_sample_test.c sample/atomic_waker_sample.h
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Isample -o $@ $<
+
+# Proof of no lost wakeup (issue 4): the same atomic_waker.c in user space
+# under TSan/ASan/UBSan, weakened copies that must fail, the spin model,
+# the litmus tests (herd7 if installed) and the torture module in QEMU.
+user-check:
+	@$(MAKE) --no-print-directory -C user check
+user-mutants:
+	@$(MAKE) --no-print-directory -C user mutants
+model-check:
+	@$(SCRIPTS)/deps.sh spin
+	@model/run.sh
+litmus:
+	@model/litmus.sh
+torture:
+	@$(SCRIPTS)/deps.sh
+	@$(MAKE) --no-print-directory test-modules
+	@torture/run-vm.sh $(TORTURE_ARGS)
 
 # Benchmarks: kernel (Debian's stock, non-debug 6.12 in QEMU) and user space
 # (against futures-core and atomic-waker, built offline with cargo); writes
