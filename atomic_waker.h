@@ -149,6 +149,7 @@ struct aw_waker aw_waker_work(struct work_struct *work);
  *       registered in: a module destroys those before it unloads.
  * @data: their argument
  *
+ * Context: any.
  * Return: the waker, to pass to atomic_waker_register().
  */
 static inline struct aw_waker aw_waker_callback(const struct aw_waker_ops *ops,
@@ -164,6 +165,7 @@ static inline struct aw_waker aw_waker_callback(const struct aw_waker_ops *ops,
  *
  * futures' will_wake(): registering the same waker again is free.
  *
+ * Context: any.
  * Return: true when @a and @b have the same ops and data.
  */
 static inline bool aw_waker_same(const struct aw_waker *a,
