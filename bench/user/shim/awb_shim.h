@@ -43,6 +43,10 @@ typedef int64_t s64;
 #define WARN_ON_ONCE(cond)	unlikely(!!(cond))
 #define WARN_ON(cond)		unlikely(!!(cond))
 #define in_nmi()		0
+#define local_irq_save(flags)	((void)((flags) = 0))
+#define local_irq_restore(flags)	((void)(flags))
+#define rcu_read_lock()		do { } while (0)
+#define rcu_read_unlock()	do { } while (0)
 #define in_irq()		0
 #define in_task()		1
 #define might_sleep()		do { } while (0)
