@@ -1,6 +1,6 @@
 #!/bin/bash
-# Build the QEMU test kernel (tinyconfig + scripts/test-kernel.config) into
-# the cache, or reuse it if it is already built.
+# Build the QEMU test kernel (tinyconfig + scripts/test-kernel.config, or the
+# fragments listed in AW_FRAGMENT) into the cache, or reuse it if built.
 # Usage: build-kernel.sh          build/reuse, print the object dir on stdout
 #        build-kernel.sh --path   only print the object dir
 set -euo pipefail
@@ -9,6 +9,11 @@ set -euo pipefail
 
 src=$(aw_src_dir)
 obj=$(aw_kernel_dir "$src")
+read -ra frags <<<"$AW_FRAGMENT"
+for i in "${!frags[@]}"; do
+	[[ -f ${frags[i]} ]] || die "AW_FRAGMENT: ${frags[i]} not found"
+	frags[i]=$(realpath "${frags[i]}") # merge_config.sh runs in $src
+done
 stamp=$obj/.aw-built
 if [[ ${1:-} == --path ]]; then
 	echo "$obj"
@@ -37,12 +42,13 @@ step "kernel 1/4: configure $(aw_src_version "$src") in $obj (log: $log)"
 {
 	kmake tinyconfig
 	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" \
-		"$obj/.config" "$AW_FRAGMENT")
+		"$obj/.config" "${frags[@]}")
 	kmake olddefconfig
 } >>"$log" 2>&1
 
 step "kernel 2/4: verify that every fragment option stuck"
 bad=0
+# Later fragments override earlier ones: check each option's last line.
 while read -r line; do
 	if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
 		grep -qxF "$line" "$obj/.config" && continue
@@ -55,7 +61,12 @@ while read -r line; do
 	fi
 	printf '    wanted "%s", got "%s"\n' "$line" "${got:-(absent)}" >&2
 	bad=1
-done <"$AW_FRAGMENT"
+done < <(cat "${frags[@]}" |
+	sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=.*$/\1 &/p
+		s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 &/p' |
+	awk '{ k = $1; sub(/^[^ ]+ /, ""); last[k] = $0; if (!(k in seen)) {
+		seen[k] = 1; order[n++] = k } }
+		END { for (i = 0; i < n; i++) print last[order[i]] }')
 ((bad == 0)) || die "fragment options dropped by olddefconfig (missing dependencies?)"
 
 jobs=$(nproc)

@@ -5,6 +5,8 @@
 #   AW_CACHE    cache dir outside the repo (default ~/.cache/atomic_waker)
 #   KSRC        kernel source tree to use instead of the Debian tarball
 #   AW_TARBALL  kernel source tarball (default Debian's linux-source-6.12)
+#   AW_FRAGMENT config fragments, space-separated, applied in order (default
+#               scripts/test-kernel.config), e.g. base + scripts/kcsan.config
 
 AW_CACHE=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
 AW_TARBALL=${AW_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
@@ -51,10 +53,12 @@ aw_src_version() {
 }
 
 # Object dir of the test kernel for source dir $1:
-# kernel-<version>-<hash of fragment, source path, build revision>.
+# kernel-<version>-<hash of fragments, source path, build revision>.
+# (One fragment hashes as before the list was allowed: same cache dir.)
 aw_kernel_dir() {
-	local hash
-	hash=$({ cat "$AW_FRAGMENT"; echo "$1 rev=$AW_KBUILD_REV"; } |
+	local hash frags
+	read -ra frags <<<"$AW_FRAGMENT"
+	hash=$({ cat "${frags[@]}"; echo "$1 rev=$AW_KBUILD_REV"; } |
 		sha256sum | cut -c1-10)
 	echo "$AW_CACHE/kernel-$(aw_src_version "$1")-$hash"
 }
