@@ -340,13 +340,14 @@ EXPORT_SYMBOL_GPL(atomic_waker_register);
  */
 static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
 {
-	unsigned long flags;
+	bool irqs_on = !irqs_disabled();	/* hard-IRQ wakers skip both */
 	bool owner;
 
 	if (WARN_ON_ONCE(in_nmi()))
 		return false;
 
-	local_irq_save(flags);
+	if (irqs_on)
+		local_irq_disable();
 	/*
 	 * (B) Fully ordered.  Pairs with (A): we see the registered waker.  The
 	 * caller's stores (its condition) are ordered before this write, so a
@@ -366,7 +367,8 @@ static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
 		 */
 		atomic_xchg_release(&aw->state, AW_WAITING);
 	}
-	local_irq_restore(flags);
+	if (irqs_on)
+		local_irq_enable();
 	return owner && out->ops;
 }
 
