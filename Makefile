@@ -8,6 +8,7 @@
 #   make run             boot the test kernel with the demo module
 #   make check           boot the test kernel with the KUnit tests
 #                        (SMP=4, AW_TIMEOUT=secs, AW_EXPECT_SUITES="a b")
+#   make kcsan           check + torture on 4 CPUs on a KCSAN kernel
 #   make lint            checkpatch, sparse + W=1, kernel-doc
 #   make stock           atomic_waker + sample on Debian's stock kernel
 #   make dkms-check      dkms add/build/install/remove (root)
@@ -36,7 +37,7 @@ TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
 
 .PHONY: all modules test-modules kernel run check lint deps clean \
 	modules_install sample-test stock dkms-check bench user-check \
-	user-mutants model-check litmus torture
+	user-mutants model-check litmus torture kcsan
 
 SAMPLE_TEST := sample/test/aw_sample_test
 
@@ -61,6 +62,21 @@ run check:
 	@$(MAKE) --no-print-directory test-modules
 	@$(MAKE) --no-print-directory sample-test
 	@$(SCRIPTS)/vm-test.sh $@
+
+# check + the torture module on a sanitizer kernel (its own cached kernel:
+# the base fragment + scripts/$@.config); any report fails the run.
+SAN_STEPS := atomic_waker.ko; kunit/atomic_waker_kunit.ko; \
+	sample/atomic_waker_sample.ko; !/bin/aw_sample_test; torture; \
+	torture/atomic_waker_torture.ko duration=20
+kcsan: export AW_FRAGMENT = $(SCRIPTS)/test-kernel.config \
+	$(SCRIPTS)/$@.config
+kcsan:
+	@$(SCRIPTS)/deps.sh
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory test-modules sample-test && \
+	SMP=4 AW_TIMEOUT=$${AW_TIMEOUT:-1200} AW_STEPS='$(SAN_STEPS)' \
+		$(SCRIPTS)/vm-test.sh check; rc=$$?; \
+	echo "make $@: $$(($$(date +%s) - start)) s wall time"; exit $$rc
 
 # The sample driver's test program: static, it runs in the initramfs.
 sample-test: $(SAMPLE_TEST)

@@ -9,7 +9,9 @@ Each top-level KTAP document in LOG (one per loaded KUnit module; the empty
 to KSRC/tools/testing/kunit/kunit.py parse, which prints the test tree.
 Test cases are counted as kunit.py does: leaves of the tree, so each
 parameterized sub-case counts as one test case.
-The last line is always "N passed, N failed". Failed includes +1 for each of:
+The sample driver's test and the torture module, if the init ran them, count
+as tests too. The last line is always "N passed, N failed". Failed includes
++1 for each of:
 a bad console log (see logcheck.py), a KTAP parse error, no test cases run,
 a SUITE given on the command line that did not run, a */kunit/* module
 loaded by the init that printed no KTAP. Exit 1 if failed > 0.
@@ -46,6 +48,23 @@ def sample_summary(path):
     if ran and res is None:
         return (0, 1)
     return res
+
+
+TORTURE_RAN = 'AW-INIT: loading torture/atomic_waker_torture.ko'
+TORTURE_OK = 'atomic_waker_torture: SUCCESS'
+
+
+def torture_summary(path):
+    """(1, 0) if the torture module ran and printed SUCCESS, (0, 1) if it
+    ran without (FAILURE, crash or hang), None if it did not run."""
+    ran = ok = False
+    with open(path, errors='backslashreplace') as f:
+        for line in f:
+            ran = ran or TORTURE_RAN in line
+            ok = ok or TORTURE_OK in line
+    if not ran:
+        return None
+    return (1, 0) if ok else (0, 1)
 
 
 def ktap_blocks(path):
@@ -144,6 +163,12 @@ def main():
               f'{sample[1]} failed')
         passed += sample[0]
         failed += sample[1]
+    torture = torture_summary(log)
+    if torture is not None:
+        print(f'torture module (atomic_waker_torture): {torture[0]} passed, '
+              f'{torture[1]} failed')
+        passed += torture[0]
+        failed += torture[1]
     for e in extra:
         print(f'FAIL: {e} (counted as 1 failed test)')
     failed += len(extra) + logcheck.report(log)
