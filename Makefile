@@ -8,7 +8,8 @@
 #   make run             boot the test kernel with the demo module
 #   make check           boot the test kernel with the KUnit tests
 #                        (SMP=4, AW_TIMEOUT=secs, AW_EXPECT_SUITES="a b")
-#   make kcsan           check + torture on 4 CPUs on a KCSAN kernel
+#   make kcsan, kasan    check + torture on 4 CPUs on a KCSAN or a KASAN +
+#                        kmemleak kernel (scripts/{kcsan,kasan}.config)
 #   make lint            checkpatch, sparse + W=1, kernel-doc
 #   make stock           atomic_waker + sample on Debian's stock kernel
 #   make dkms-check      dkms add/build/install/remove (root)
@@ -37,7 +38,7 @@ TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
 
 .PHONY: all modules test-modules kernel run check lint deps clean \
 	modules_install sample-test stock dkms-check bench user-check \
-	user-mutants model-check litmus torture kcsan
+	user-mutants model-check litmus torture kcsan kasan
 
 SAMPLE_TEST := sample/test/aw_sample_test
 
@@ -68,9 +69,9 @@ run check:
 SAN_STEPS := atomic_waker.ko; kunit/atomic_waker_kunit.ko; \
 	sample/atomic_waker_sample.ko; !/bin/aw_sample_test; torture; \
 	torture/atomic_waker_torture.ko duration=20
-kcsan: export AW_FRAGMENT = $(SCRIPTS)/test-kernel.config \
+kcsan kasan: export AW_FRAGMENT = $(SCRIPTS)/test-kernel.config \
 	$(SCRIPTS)/$@.config
-kcsan:
+kcsan kasan:
 	@$(SCRIPTS)/deps.sh
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-modules sample-test && \

@@ -17,7 +17,11 @@ BAD = [
     r'possible recursive locking', r'inconsistent lock state',
     r'possible circular locking', r'INFO: lockdep', r'DEBUG_LOCKS_WARN_ON',
     r'suspicious RCU usage', r'blocked for more than', r'soft lockup',
-    r'detected stalls?', r'KASAN', r'KCSAN', r'UBSAN', r'kmemleak',
+    r'detected stalls?', r'KASAN', r'KCSAN', r'UBSAN',
+    # kmemleak: everything but its boot banner (the init copies the report
+    # of its final scan as "kmemleak: ..." lines, see mk-initramfs.sh)
+    r'kmemleak: (?!Kernel memory leak detector initialized)',
+    r'suspected memory leak', r'unreferenced object',
     r'ODEBUG', r'list_(add|del) corruption', r'refcount_t:',
     r'AW-HOST: watchdog',
 ]
