@@ -64,20 +64,11 @@ run check:
 	@$(MAKE) --no-print-directory sample-test
 	@$(SCRIPTS)/vm-test.sh $@
 
-# check + the torture module on a sanitizer kernel (its own cached kernel:
-# the base fragment + scripts/$@.config); any report fails the run.
-SAN_STEPS := atomic_waker.ko; kunit/atomic_waker_kunit.ko; \
-	sample/atomic_waker_sample.ko; !/bin/aw_sample_test; torture; \
-	torture/atomic_waker_torture.ko duration=20
-kcsan kasan: export AW_FRAGMENT = $(SCRIPTS)/test-kernel.config \
-	$(SCRIPTS)/$@.config
+# check + the torture module on a KCSAN or a KASAN kernel: scripts/san-test.sh
 kcsan kasan:
 	@$(SCRIPTS)/deps.sh
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-modules sample-test && \
-	SMP=4 AW_TIMEOUT=$${AW_TIMEOUT:-1200} AW_STEPS='$(SAN_STEPS)' \
-		$(SCRIPTS)/vm-test.sh check; rc=$$?; \
-	echo "make $@: $$(($$(date +%s) - start)) s wall time"; exit $$rc
+	@$(MAKE) --no-print-directory sample-test
+	@$(SCRIPTS)/san-test.sh $@
 
 # The sample driver's test program: static, it runs in the initramfs.
 sample-test: $(SAMPLE_TEST)
