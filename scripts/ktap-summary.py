@@ -157,18 +157,13 @@ def main():
     for s in expected:
         if s not in suites:
             extra.append(f'expected suite "{s}" did not run')
-    sample = sample_summary(log)
-    if sample is not None:
-        print(f'sample driver test (aw_sample_test): {sample[0]} passed, '
-              f'{sample[1]} failed')
-        passed += sample[0]
-        failed += sample[1]
-    torture = torture_summary(log)
-    if torture is not None:
-        print(f'torture module (atomic_waker_torture): {torture[0]} passed, '
-              f'{torture[1]} failed')
-        passed += torture[0]
-        failed += torture[1]
+    for what, counts in (
+            ('sample driver test (aw_sample_test)', sample_summary(log)),
+            ('torture module (atomic_waker_torture)', torture_summary(log))):
+        if counts is not None:
+            print(f'{what}: {counts[0]} passed, {counts[1]} failed')
+            passed += counts[0]
+            failed += counts[1]
     for e in extra:
         print(f'FAIL: {e} (counted as 1 failed test)')
     failed += len(extra) + logcheck.report(log)
