@@ -13,15 +13,16 @@
  *
  *   register(w)                          take() (and so wake())
  *   ----------------------------------   -------------------------------
- *   (D) cmpxchg_acquire WAITING ->       (F) smp_mb(); slot empty: return
- *       REGISTERING, or:                 (B) fetch_or(WAKING), full
- *       WAKING: wake w now, done             returned WAITING: we own it,
- *       REGISTERING: -EBUSY, done            else the owner finishes:
- *   slot = w                                 return nothing
- *   (A) cmpxchg REGISTERING -> WAITING,  w = slot; slot = empty
- *       full; or, if a take() set        (C) xchg_release(WAITING)
- *       WAKING meanwhile:
- *   (E) w = slot; slot = empty;
+ *   slot holds w already: done           (F) smp_mb(); slot empty: return
+ *   (D) cmpxchg_acquire WAITING ->           IRQs off
+ *       REGISTERING, or:                 (B) cmpxchg WAITING -> WAKING,
+ *       WAKING: wake w now, done             else fetch_or(WAKING); full
+ *       REGISTERING: -EBUSY, done            found WAITING: we own it,
+ *   slot = w                                 else the owner finishes:
+ *   (A) cmpxchg REGISTERING -> WAITING,      return nothing
+ *       full; or, if a take() set        w = slot; slot = empty
+ *       WAKING meanwhile:                (C) xchg_release(WAITING)
+ *   (E) w = slot; slot = empty;          wake w; IRQs back on
  *       xchg(WAITING), full; wake w
  *
  * A take() that finds the slot owned sets WAKING and leaves: a register()
@@ -38,14 +39,14 @@
  *
  * so a wake() that reads the slot empty cannot also be missed by the
  * registrant's test of the condition.  A wake() with nothing registered thus
- * costs a barrier and two loads, and writes nothing.
+ * costs a barrier and one load, and writes nothing.
  */
 
 #include <linux/export.h>
 #include <linux/hardirq.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
-#include <linux/rcupdate.h>
 #include <linux/sched/task.h>
 #include <linux/workqueue.h>
 
@@ -90,9 +91,10 @@ static const struct aw_waker_ops aw_task_ops = {
  *  - a sleeper is in the slot only while its task is between
  *    atomic_waker_prepare_wait() and atomic_waker_finish_wait(), and the
  *    latter takes it out (or finds it taken) before the task can go on;
- *  - whoever takes a sleeper out of the slot does so, and wakes it, inside
- *    one RCU read-side critical section, and a task_struct is freed only a
- *    grace period after its task exits (delayed_put_task_struct());
+ *  - whoever takes a sleeper out of the slot does so, and wakes it, with
+ *    IRQs off, which is an RCU read-side critical section, and a task_struct
+ *    is freed only a grace period after its task exits
+ *    (delayed_put_task_struct());
  *  - atomic_waker_take() hands a sleeper out pinned, as a task waker.
  */
 static const struct aw_waker_ops aw_sleeper_ops = {
@@ -163,16 +165,23 @@ struct aw_waker aw_waker_work(struct work_struct *work)
 }
 EXPORT_SYMBOL_GPL(aw_waker_work);
 
-static void aw_get(const struct aw_waker *w)
+static __always_inline void aw_get(const struct aw_waker *w)
 {
-	if (w->ops && w->ops->get)
-		w->ops->get(w->data);
+	if (w->ops->get)
+		INDIRECT_CALL_1(w->ops->get, aw_task_get, w->data);
 }
 
-static void aw_put(const struct aw_waker *w)
+static __always_inline void aw_put(const struct aw_waker *w)
 {
 	if (w->ops && w->ops->put)
-		w->ops->put(w->data);
+		INDIRECT_CALL_1(w->ops->put, aw_task_put, w->data);
+}
+
+/* Wake a non-empty waker, then release it: the put may free what was woken. */
+static __always_inline void aw_wake_put(const struct aw_waker *w)
+{
+	INDIRECT_CALL_1(w->ops->wake, aw_task_wake, w->data);
+	aw_put(w);
 }
 
 /**
@@ -187,8 +196,7 @@ void aw_waker_wake(struct aw_waker *w)
 {
 	if (!w->ops)
 		return;
-	w->ops->wake(w->data);
-	aw_put(w);	/* after the wake: the put may free what was woken */
+	aw_wake_put(w);
 	w->ops = NULL;
 }
 EXPORT_SYMBOL_GPL(aw_waker_wake);
@@ -216,7 +224,7 @@ EXPORT_SYMBOL_GPL(aw_waker_drop);
  */
 static void aw_slot_set(struct atomic_waker *aw, struct aw_waker w)
 {
-	aw->waker.data = w.data;
+	WRITE_ONCE(aw->waker.data, w.data);
 	WRITE_ONCE(aw->waker.ops, w.ops);
 }
 
@@ -226,6 +234,23 @@ static struct aw_waker aw_slot_take(struct atomic_waker *aw)
 
 	WRITE_ONCE(aw->waker.ops, NULL);
 	return w;
+}
+
+/*
+ * Does the slot hold @w already?  A peek, without owning the slot: only a
+ * register() stores a waker, registers are serialized, and a take() only
+ * empties the slot.  So if the slot reads @w, either an earlier register()
+ * stored it, and that one's (A) ordered the store before the caller's loads,
+ * or a take() is emptying the slot right now and wakes @w.  A take() that
+ * emptied it and woke @w before this call is not missed: the wake's own
+ * ordering (rule 3 in atomic_waker.h) makes the empty slot visible here
+ * (model/litmus/aw-same-waker-peek+emptied.litmus).
+ */
+static bool aw_slot_holds(const struct atomic_waker *aw,
+			  const struct aw_waker *w)
+{
+	return READ_ONCE(aw->waker.ops) == w->ops &&
+	       READ_ONCE(aw->waker.data) == w->data;
 }
 
 /**
@@ -275,7 +300,8 @@ static void aw_register_raced(struct atomic_waker *aw)
 	 * the wake below and before the next owner, who acquires this write.
 	 */
 	atomic_xchg(&aw->state, AW_WAITING);
-	aw_waker_wake(&w);
+	if (w.ops)
+		aw_wake_put(&w);
 }
 
 /**
@@ -284,10 +310,10 @@ static void aw_register_raced(struct atomic_waker *aw)
  * @w: the waker; see aw_waker_task() and its siblings
  *
  * The slot holds one waker: @w replaces the one there, which is released
- * without being woken.  Registering the same waker again (aw_waker_same())
- * changes nothing and takes no reference.  If a wake() is in flight, @w is
- * woken before this returns: register, then test the condition, and a wake
- * is never lost.
+ * without being woken.  Registering the waker the slot holds already
+ * (aw_waker_same()) is a peek at the slot: it changes nothing, takes no
+ * reference and returns 0.  If a wake() is in flight, @w is woken before
+ * this returns: register, then test the condition, and a wake is never lost.
  *
  * Context: process, softirq or hard-IRQ context; not NMI.
  * Return: 0 if @w is registered or has been woken; -EBUSY if another
@@ -296,27 +322,27 @@ static void aw_register_raced(struct atomic_waker *aw)
  */
 int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
 {
-	struct aw_waker old = { };
+	struct aw_waker old;
 	int state = AW_WAITING;
 
 	if (AW_MISUSE(!w.ops || !w.ops->wake))
 		return -EINVAL;
 	if (WARN_ON_ONCE(in_nmi()))
 		return -EOPNOTSUPP;
+	if (aw_slot_holds(aw, &w))
+		return 0;
 
 	/* (D) Pairs with (C) and (A): we see the slot its last owner left. */
 	if (!atomic_try_cmpxchg_acquire(&aw->state, &state, AW_REGISTERING))
 		return aw_register_contended(&w, state);
 
-	if (!aw_waker_same(&aw->waker, &w)) {
-		old = aw_slot_take(aw);
-		aw_get(&w);
-		aw_slot_set(aw, w);
-	}
+	old = aw_slot_take(aw);
+	aw_get(&w);
+	aw_slot_set(aw, w);
 
 	/*
-	 * (A) Fully ordered.  Pairs with (B): a take() whose fetch_or reads
-	 * this write sees the slot we filled; one ordered before it made the
+	 * (A) Fully ordered.  Pairs with (B): a take() whose (B) reads this
+	 * write sees the slot we filled; one ordered before it made the
 	 * cmpxchg fail.  Pairs with (F): the slot is stored before the caller
 	 * loads its condition, so an empty-slot wake() cannot be missed.
 	 */
@@ -324,52 +350,49 @@ int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
 	if (!atomic_try_cmpxchg(&aw->state, &state, AW_WAITING))
 		aw_register_raced(aw);
 
-	aw_waker_drop(&old);
+	aw_put(&old);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_register);
 
 /*
- * Own the slot and empty it; the slot looked full.
- *
- * IRQs are off while we own it: AW_WAKING is held for a few instructions by a
- * running CPU, never by a preempted task, nor by a task that a hard IRQ on
- * its own CPU interrupted.  So a register() that meets AW_WAKING (and wakes
- * its waker at once, see aw_register_contended()) meets it only briefly, and
- * a wake callback that registers again cannot recurse on it for long.
+ * Own the slot and empty it; the slot looked full.  Called with IRQs off:
+ *  - AW_WAKING is held for a few instructions by a running CPU, never by a
+ *    preempted task, nor by a task that a hard IRQ on its own CPU
+ *    interrupted.  So a register() that meets AW_WAKING (and wakes its waker
+ *    at once, see aw_register_contended()) meets it only briefly, and a wake
+ *    callback that registers again cannot recurse on it for long;
+ *  - the section is an RCU read-side critical section, which keeps an
+ *    unpinned sleeper's task_struct alive (see aw_sleeper_ops) until the
+ *    caller has woken it, before it enables IRQs again.
  */
-static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
+static __always_inline bool aw_take(struct atomic_waker *aw,
+				    struct aw_waker *out)
 {
-	bool irqs_on = !irqs_disabled();	/* hard-IRQ wakers skip both */
-	bool owner;
+	int state = AW_WAITING;
 
-	if (WARN_ON_ONCE(in_nmi()))
-		return false;
-
-	if (irqs_on)
-		local_irq_disable();
+	lockdep_assert_irqs_disabled();
 	/*
-	 * (B) Fully ordered.  Pairs with (A): we see the registered waker.  The
+	 * (B) Fully ordered: the cmpxchg if it succeeds, else the fetch_or
+	 * after it.  Pairs with (A): we see the registered waker.  The
 	 * caller's stores (its condition) are ordered before this write, so a
 	 * register() that reads it at (D), (E) or (A) sees them even when we
 	 * return empty-handed (ordering rule 2 in atomic_waker.h).
 	 */
-	owner = atomic_fetch_or(AW_WAKING, &aw->state) == AW_WAITING;
-	if (owner) {
-		*out = aw_slot_take(aw);
-		/*
-		 * (C) Pairs with (D): the next register() sees the slot
-		 * emptied.  The state is exactly AW_WAKING here (a register()
-		 * cannot lock it, other take()s only set AW_WAKING again), so
-		 * an xchg is the unlock; an RMW, not a plain store, so that it
-		 * reads the latest AW_WAKING and carries the ordering of every
-		 * fetch_or (B) that failed meanwhile.
-		 */
-		atomic_xchg_release(&aw->state, AW_WAITING);
-	}
-	if (irqs_on)
-		local_irq_enable();
-	return owner && out->ops;
+	if (!atomic_try_cmpxchg(&aw->state, &state, AW_WAKING) &&
+	    atomic_fetch_or(AW_WAKING, &aw->state) != AW_WAITING)
+		return false;
+
+	*out = aw_slot_take(aw);
+	/*
+	 * (C) Pairs with (D): the next register() sees the slot emptied.  The
+	 * state is exactly AW_WAKING here (a register() cannot lock it, other
+	 * take()s only set AW_WAKING again), so an xchg is the unlock; an RMW,
+	 * not a plain store, so that it reads the latest AW_WAKING and carries
+	 * the ordering of every fetch_or (B) that failed meanwhile.
+	 */
+	atomic_xchg_release(&aw->state, AW_WAITING);
+	return out->ops;
 }
 
 /**
@@ -386,20 +409,21 @@ static bool aw_take(struct atomic_waker *aw, struct aw_waker *out)
  */
 bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
 {
+	unsigned long flags;
 	bool taken;
 
 	*out = (struct aw_waker){ };
 	smp_mb(); /* (F), pairs with (A): see the comment at the top */
-	if (!atomic_waker_is_registered(aw))
+	if (!atomic_waker_is_registered(aw) || WARN_ON_ONCE(in_nmi()))
 		return false;
 
-	rcu_read_lock();	/* a sleeper is not pinned: see aw_sleeper_ops */
+	local_irq_save(flags);
 	taken = aw_take(aw, out);
 	if (taken && out->ops == &aw_sleeper_ops) {
 		get_task_struct(out->data);	/* it may be woken late */
 		out->ops = &aw_task_ops;
 	}
-	rcu_read_unlock();
+	local_irq_restore(flags);
 	return taken;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_take);
@@ -408,21 +432,29 @@ EXPORT_SYMBOL_GPL(atomic_waker_take);
  * atomic_waker_wake_slowpath - take and wake the waker the slot seemed to hold
  * @aw: the atomic_waker
  *
- * The out-of-line half of atomic_waker_wake(); call that instead.
+ * The out-of-line half of atomic_waker_wake(); call that instead.  The
+ * waker is woken after the slot is released.
  *
  * Context: any, hard IRQ with IRQs off included; not NMI.
  * Return: true if this call woke a waker.
  */
 bool atomic_waker_wake_slowpath(struct atomic_waker *aw)
 {
-	struct aw_waker w = { };
-	bool woken;
+	struct aw_waker w;
+	unsigned long flags;
+	bool woken, sleeper;
 
-	rcu_read_lock();	/* a sleeper is not pinned: see aw_sleeper_ops */
+	if (WARN_ON_ONCE(in_nmi()))
+		return false;
+
+	local_irq_save(flags);
 	woken = aw_take(aw, &w);
-	if (woken)
-		aw_waker_wake(&w);
-	rcu_read_unlock();
+	sleeper = woken && w.ops == &aw_sleeper_ops;
+	if (sleeper)
+		wake_up_process(w.data);	/* IRQs still off: see aw_take() */
+	local_irq_restore(flags);
+	if (woken && !sleeper)
+		aw_wake_put(&w);	/* its lock may sleep under PREEMPT_RT */
 	return woken;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_wake_slowpath);
@@ -498,8 +530,8 @@ EXPORT_SYMBOL_GPL(atomic_waker_prepare_wait);
  */
 void atomic_waker_finish_wait(struct atomic_waker *aw)
 {
-	struct aw_waker me = aw_waker_sleeper();
 	struct aw_waker w = { };
+	unsigned long flags;
 
 	__set_current_state(TASK_RUNNING);
 
@@ -509,12 +541,14 @@ void atomic_waker_finish_wait(struct atomic_waker *aw)
 	 */
 	if (!atomic_waker_is_registered(aw))
 		return;
-	rcu_read_lock();	/* another sleeper is not pinned either */
-	if (aw_take(aw, &w) && !aw_waker_same(&w, &me))
-		aw_waker_wake(&w);
-	else
-		aw_waker_drop(&w);
-	rcu_read_unlock();
+	local_irq_save(flags);
+	if (aw_take(aw, &w) && w.ops == &aw_sleeper_ops) {
+		if (w.data != current)	/* not pinned either: IRQs off */
+			wake_up_process(w.data);
+		w.ops = NULL;		/* a sleeper holds no reference */
+	}
+	local_irq_restore(flags);
+	aw_waker_wake(&w);		/* anyone else who replaced us */
 }
 EXPORT_SYMBOL_GPL(atomic_waker_finish_wait);
 

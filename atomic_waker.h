@@ -57,7 +57,9 @@
  *       next registrant sees them (tokio's failed_wake_synchronizes).
  *   (3) When a waker is woken, the wake-up function (wake_up_process() and
  *       friends) gives the ordering between the producer's stores and the
- *       woken party's loads; atomic_waker adds no other ordering.
+ *       woken party's loads; atomic_waker adds no other ordering.  A
+ *       callback waker must give it too: at least a release in @wake and an
+ *       acquire where the woken party sees it.
  *
  * Lifetime of what is registered:
  *   - a task registered with aw_waker_task() is pinned with
@@ -67,8 +69,8 @@
  *     atomic context defers the free through RCU.
  *   - the sleep helpers register current without a reference, as rcuwait
  *     does: the task takes itself out before the wait returns, and wake()
- *     reaches it inside an RCU read-side critical section.  take() hands
- *     such a waker out pinned.
+ *     reaches it with IRQs off, an RCU read-side critical section.  take()
+ *     hands such a waker out pinned.
  *   - wait queues and work items are not counted: the owner keeps them alive
  *     until the atomic_waker is destroyed.
  *   - a callback waker may supply get/put hooks; both may run in any context
@@ -95,10 +97,11 @@ struct work_struct;
 
 /**
  * struct aw_waker_ops - what waking a waker means
- * @wake: wake @data; must not sleep.  Required.  Called in the context of
+ * @wake: wake @data; must not sleep.  Required.  Called by
  *        atomic_waker_wake() once it has released the slot, so it may
- *        register again; or by atomic_waker_register() when it meets a wake()
- *        in flight on another CPU.
+ *        register again; or by atomic_waker_register() when it meets a
+ *        wake() in flight on another CPU.  It orders what came before it
+ *        against what the woken party does next (ordering rule 3).
  * @get: take a reference on @data when it enters the slot; may be NULL.
  * @put: drop that reference; may be NULL.  Called for every @get, whether the
  *       waker is woken, replaced, taken and dropped, or destroyed.
@@ -223,7 +226,7 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  * @aw: the atomic_waker
  *
  * Call it after storing the condition the waiter tests.  With nothing
- * registered it costs a barrier and two loads, and remembers nothing.  The
+ * registered it costs a barrier and one load, and remembers nothing.  The
  * waker is woken after the slot is released, so its callback may register
  * again.
  *
@@ -233,13 +236,8 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  */
 static inline bool atomic_waker_wake(struct atomic_waker *aw)
 {
-	/* A full slot needs no (F): the slow path's fetch_or (B) is full. */
-	if (!atomic_waker_is_registered(aw)) {
-		smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
-		if (!atomic_waker_is_registered(aw))
-			return false;
-	}
-	return atomic_waker_wake_slowpath(aw);
+	smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
+	return __atomic_waker_wake(aw);
 }
 
 int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state);

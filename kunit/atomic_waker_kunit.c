@@ -571,6 +571,30 @@ static void aw_test_register_during_wake(struct kunit *test)
 }
 
 /*
+ * Registering the waker the slot holds is a peek: it neither owns the slot
+ * nor wakes, even with a wake() in flight (which owns that waker and wakes
+ * it) or a register() in flight.
+ */
+static void aw_test_register_same_is_a_peek(struct kunit *test)
+{
+	DEFINE_ATOMIC_WAKER(aw);
+	struct aw_count a = { };
+	int state;
+
+	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
+	for (state = AW_REGISTERING; state <= AW_WAKING; state++) {
+		atomic_set(&aw.state, state);
+		KUNIT_EXPECT_EQ(test,
+				atomic_waker_register(&aw, aw_count_waker(&a)), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&aw.state), state);
+		AW_EXPECT_COUNT(test, &a, 1, 0, 0);
+	}
+	atomic_set(&aw.state, AW_WAITING);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
+	AW_EXPECT_COUNT(test, &a, 1, 1, 1);
+}
+
+/*
  * wake() and take() that find the slot owned return false and take nothing:
  * a wake() in flight owns the waker, a register() in flight is asked (the
  * WAKING bit) to wake on its way out.
@@ -836,6 +860,7 @@ static struct kunit_case aw_api_cases[] = {
 	KUNIT_CASE(aw_test_task_ref_balance),
 	KUNIT_CASE(aw_test_register_busy),
 	KUNIT_CASE(aw_test_register_during_wake),
+	KUNIT_CASE(aw_test_register_same_is_a_peek),
 	KUNIT_CASE(aw_test_wake_during_owned),
 	KUNIT_CASE(aw_test_irqs_off),
 	KUNIT_CASE(aw_test_rearm_from_wake),

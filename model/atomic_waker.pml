@@ -14,11 +14,14 @@
  * and NWAKE wakers, each publishing an event and waking, round after round.
  * Each process stops after any number of rounds, so one exhaustive run
  * covers every number of rounds (the state is finite: rounds are not
- * counted); -DROUNDS=n bounds them instead.  An event sets news[i] for every registrant i; a registrant
- * tests its condition by reading and consuming its news[] in one step (its
- * own bookkeeping).  Waker 1 calls atomic_waker_wake() (with its empty-slot
- * exit); the others call atomic_waker_take() and aw_waker_wake().  When all
- * are done, init runs atomic_waker_destroy().
+ * counted); -DROUNDS=n bounds them instead.  An event sets news[i] for
+ * every registrant i; a registrant tests its condition by reading and
+ * consuming its news[] in one step (its own bookkeeping).  Wakers call
+ * atomic_waker_wake(): one peek at the slot (after (F), which SC gives),
+ * then the slow path; atomic_waker_take() plus aw_waker_wake() are the same
+ * steps.  Register peeks at the slot first (aw_slot_holds()) and is done
+ * if it holds its own waker.  When all are done, init runs
+ * atomic_waker_destroy().
  *
  * Properties (assertions; run.sh names the one that fails):
  *   no_lost_wakeup  a registrant whose register() returned 0, whose test
@@ -94,9 +97,18 @@ inline same_hook()
 
 inline do_register(me, ret, old, st, w)
 {
-	/* (D) cmpxchg_acquire(WAITING -> REGISTERING); arm woken[] */
+	/* aw_slot_holds(): a peek, unowned; arm woken[] */
+#ifdef MUT_PEEK_ANY_WAKER
+	d_step { woken[me] = false; same = (slot != 0) };
+#else
+	d_step { woken[me] = false; same = (slot == me) };
+#endif
+	if
+	:: same -> same_hook(); ret = 0; goto registered
+	:: else -> skip
+	fi;
+	/* (D) cmpxchg_acquire(WAITING -> REGISTERING) */
 	d_step {
-		woken[me] = false;
 		st = state;
 		if
 		:: st == WAITING -> state = REGISTERING; OWN; owed[me] = false
@@ -113,14 +125,9 @@ inline do_register(me, ret, old, st, w)
 #endif
 			ret = 0
 		fi
-	:: else ->
-		d_step { MINE; same = (slot == me) };	/* aw_waker_same() */
-		if
-		:: !same ->	/* aw_slot_take, aw_get, aw_slot_set */
-			d_step { MINE; old = slot; slot = 0 };
-			d_step { MINE; refs[me]++; slot = me }
-		:: else -> same_hook()
-		fi;
+	:: else ->		/* aw_slot_take, aw_get, aw_slot_set */
+		d_step { MINE; old = slot; slot = 0 };
+		d_step { MINE; refs[me]++; slot = me };
 #ifdef MUT_UNLOCK_PLAIN_STORE
 		/* (A) a plain store: a WAKING set meanwhile is lost */
 		d_step { state = WAITING; owner = 0 };
@@ -167,7 +174,9 @@ inline do_register(me, ret, old, st, w)
 		:: else -> skip
 		fi;
 		ret = 0
-	fi
+	fi;
+registered:
+	skip
 }
 
 /*
@@ -178,23 +187,32 @@ inline do_register(me, ret, old, st, w)
  */
 inline do_aw_take(out, st)
 {
+	/* (B) cmpxchg(WAITING -> WAKING), then, if it failed, fetch_or */
 	d_step {
 		st = state;
-#ifdef MUT_WAKE_NO_WAKING
-		/* a cmpxchg(WAITING -> WAKING): an owned slot is not marked */
 		if
-		:: st == WAITING -> state = WAKING
-		:: else -> skip
-		fi;
-#else
-		state = state | WAKING;
+		:: st == WAITING -> state = WAKING; OWN
+#ifdef MUT_WAKE_NO_WAKING	/* an owned slot is not marked: */
+		:: st & REGISTERING -> owed[owner] = true	/* still owed */
 #endif
-		if
-		:: st == WAITING -> OWN
-		:: st & REGISTERING -> owed[owner] = true	/* pid == id */
 		:: else -> skip
 		fi
 	}
+#ifndef MUT_WAKE_NO_WAKING
+	if
+	:: st != WAITING ->
+		d_step {
+			st = state;
+			state = state | WAKING;
+			if
+			:: st == WAITING -> OWN
+			:: st & REGISTERING -> owed[owner] = true  /* pid == id */
+			:: else -> skip
+			fi
+		}
+	:: else -> skip
+	fi;
+#endif
 	if
 	:: st == WAITING ->
 		d_step { MINE; out = slot; slot = 0 };
@@ -207,24 +225,10 @@ inline do_aw_take(out, st)
 	fi
 }
 
-/* atomic_waker_wake(): the empty-slot exit, then the slow path */
-inline do_wake(st, w)
-{
-	if
-	:: slot == 0 ->		/* peek; smp_mb() (F); peek again */
-		if
-		:: slot == 0 -> skip
-		:: else -> do_aw_take(w, st)
-		fi
-	:: else -> do_aw_take(w, st)
-	fi;
-	if
-	:: w != 0 -> wake_waker(w)
-	:: else -> skip
-	fi
-}
-
-/* atomic_waker_take() ((F), one peek) then aw_waker_wake() */
+/*
+ * atomic_waker_wake() ((F), one peek, the slow path) and atomic_waker_take()
+ * then aw_waker_wake() are the same steps.
+ */
 inline do_take_wake(st, w)
 {
 	if
@@ -342,10 +346,7 @@ proctype waker(byte id)
 		fi;
 #else
 		publish();		/* WRITE_ONCE(condition) */
-		if
-		:: id == 1 -> do_wake(st, w)
-		:: else -> do_take_wake(st, w)
-		fi;
+		do_take_wake(st, w);
 #endif
 		d_step { st = 0; w = 0 }
 #ifdef ROUNDS

@@ -82,6 +82,10 @@ extern __thread bool shim_in_nmi;	/* a test may pretend to be an NMI */
 #define irqs_disabled()		0	/* no IRQs here */
 #define local_irq_disable()	do { } while (0)
 #define local_irq_enable()	do { } while (0)
+#define local_irq_save(flags)	((void)(flags = 0))
+#define local_irq_restore(flags)	((void)(flags))
+#define lockdep_assert_irqs_disabled()	do { } while (0)
+#define INDIRECT_CALL_1(f, f1, ...)	((f)(__VA_ARGS__))
 #define might_sleep()	do { } while (0)
 
 /* ---- barriers and atomic_t ------------------------------------------- */

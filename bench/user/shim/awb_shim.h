@@ -48,6 +48,10 @@ typedef int64_t s64;
 #define local_irq_enable()	do { } while (0)
 #define rcu_read_lock()		do { } while (0)
 #define rcu_read_unlock()	do { } while (0)
+#define local_irq_save(flags)	((void)(flags = 0))
+#define local_irq_restore(flags)	((void)(flags))
+#define lockdep_assert_irqs_disabled()	do { } while (0)
+#define INDIRECT_CALL_1(f, f1, ...)	((f)(__VA_ARGS__))
 #define in_irq()		0
 #define in_task()		1
 #define might_sleep()		do { } while (0)

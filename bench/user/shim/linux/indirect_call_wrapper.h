@@ -1,0 +1,1 @@
+#include "../awb_shim.h"
