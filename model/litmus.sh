@@ -4,12 +4,19 @@
 # with the "Result:" line of the test.  Skips, saying so, when herd7 is
 # not installed.  Last line: "N passed, N failed" (or "skipped").
 #
-# Environment: HERD7 (default: herd7 in PATH), HERDLIB (herd7's libdir, for
-# an uninstalled build: herdtools7/herd/libdir), KSRC (a kernel source tree;
-# default /tmp/ref/linux-source-6.12, then /usr/src/linux-source-*).
+# Environment: HERD7 (default: herd7 in PATH, else a build kept in the
+# cache, $AW_CACHE/herd7/bin/herd7 with its libdir beside it), HERDLIB
+# (herd7's libdir, for an uninstalled build: herdtools7/herd/libdir), KSRC
+# (a kernel source tree; default the one the kernel build unpacked, then
+# /usr/src/linux-source-*).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+cache=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
 herd=${HERD7:-$(command -v herd7 || true)}
+if [[ -z $herd && -x $cache/herd7/bin/herd7 ]]; then
+	herd=$cache/herd7/bin/herd7
+	export HERDLIB=${HERDLIB:-$cache/herd7/libdir}
+fi
 if [[ -z $herd || ! -x $herd ]]; then
 	tests=("$here"/litmus/*.litmus)
 	echo "herd7 not installed: SKIPPED ${#tests[@]} litmus tests"
@@ -18,7 +25,7 @@ if [[ -z $herd || ! -x $herd ]]; then
 	exit 0
 fi
 ksrc=${KSRC:-}
-for d in "$ksrc" /tmp/ref/linux-source-6.12 /usr/src/linux-source-*; do
+for d in "$ksrc" "$cache"/src/linux-source-* /usr/src/linux-source-*; do
 	[[ -n $d && -f $d/tools/memory-model/linux-kernel.cfg ]] && { ksrc=$d; break; }
 done
 [[ -f $ksrc/tools/memory-model/linux-kernel.cfg ]] || { echo "no kernel tools/memory-model found (set KSRC=)"; echo "0 passed, 1 failed"; exit 1; }
