@@ -70,13 +70,39 @@ bool awb_c_limit(struct atomic_waker *aw)
 	return READ_ONCE(aw->waker.data);
 }
 
-/* A bench-local variant: the barrier first, then one load of the slot. */
-bool awb_c_wake_mb_first(struct atomic_waker *aw)
+/*
+ * The same three as timed C loops, inlined and eight per pass (as the
+ * kernel benchmark's scenario 1): no call, and the loop's own branch is
+ * spread over eight operations.  For the ratios against the limit.
+ */
+#define AWB_X8(op)							\
+	do {								\
+		for (; n >= 8; n -= 8) {				\
+			op; op; op; op; op; op; op; op;			\
+		}							\
+		while (n--)						\
+			op;						\
+	} while (0)
+
+static inline void awb_mb_load(struct atomic_waker *aw)
 {
 	smp_mb();
-	if (!atomic_waker_is_registered(aw))
-		return false;
-	return atomic_waker_wake_slowpath(aw);
+	(void)READ_ONCE(aw->waker.data);
+}
+
+void awb_c_loop_limit(struct atomic_waker *aw, u64 n)
+{
+	AWB_X8(awb_mb_load(aw));
+}
+
+void awb_c_loop_wake(struct atomic_waker *aw, u64 n)
+{
+	AWB_X8(atomic_waker_wake(aw));
+}
+
+void awb_c_loop_caller_mb(struct atomic_waker *aw, u64 n)
+{
+	AWB_X8(__atomic_waker_wake(aw));
 }
 
 int awb_pin(int cpu)

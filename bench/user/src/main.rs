@@ -40,7 +40,9 @@ extern "C" {
     fn atomic_waker_destroy(aw: *mut CAtomicWaker);
     fn awb_c_counting_waker(counter: *mut u64) -> AwWaker;
     fn awb_c_wake_caller_mb(aw: *mut CAtomicWaker) -> bool;
-    fn awb_c_wake_mb_first(aw: *mut CAtomicWaker) -> bool;
+    fn awb_c_loop_limit(aw: *mut CAtomicWaker, n: u64);
+    fn awb_c_loop_wake(aw: *mut CAtomicWaker, n: u64);
+    fn awb_c_loop_caller_mb(aw: *mut CAtomicWaker, n: u64);
     fn awb_c_limit(aw: *mut CAtomicWaker) -> bool;
     fn awb_c_sizeof() -> usize;
     fn awb_pin(cpu: i32) -> i32;
@@ -75,10 +77,9 @@ trait Imp: Sync + Sized + 'static {
     fn model_wake(&self) {
         self.wake()
     }
-    /// bench-local fast-path variant: smp_mb() first, one load
-    fn mb_first_wake(&self) {
-        self.wake()
-    }
+    /// n wakes in a C loop, inlined: 0 atomic_waker_wake(), 1
+    /// __atomic_waker_wake(), 2 the smp_mb() + load limit (C only)
+    fn c_loop(&self, _which: u32, _n: u64) {}
     /// smp_mb() + one load: the limit of an empty wake with a barrier
     fn limit(&self) {
         self.wake()
@@ -125,8 +126,12 @@ impl Imp for C {
     fn model_wake(&self) {
         unsafe { awb_c_wake_caller_mb(self.p()) };
     }
-    fn mb_first_wake(&self) {
-        unsafe { awb_c_wake_mb_first(self.p()) };
+    fn c_loop(&self, which: u32, n: u64) {
+        match which {
+            0 => unsafe { awb_c_loop_wake(self.p(), n) },
+            1 => unsafe { awb_c_loop_caller_mb(self.p(), n) },
+            _ => unsafe { awb_c_loop_limit(self.p(), n) },
+        }
     }
     fn limit(&self) {
         unsafe { awb_c_limit(self.p()) };
@@ -187,8 +192,10 @@ enum Scn {
     RegisterWake,
     EmptyWake,
     EmptyWakeModel,
-    EmptyWakeMbFirst,
     EmptyLimit,
+    LoopWake,
+    LoopCallerMb,
+    LoopLimit,
     EmptyWake2,
     EmptyWake2Model,
     Mix2,
@@ -200,8 +207,10 @@ const SCENARIOS: &[(Scn, &str, &str)] = &[
     (Scn::RegisterWake, "register + wake", "<= 0.6x"),
     (Scn::EmptyWake, "wake, nothing registered, 1 thread", "<= 0.2x"),
     (Scn::EmptyWakeModel, "  same, C __atomic_waker_wake (caller's barrier)", ""),
-    (Scn::EmptyWakeMbFirst, "  same, C model: smp_mb() first, one load (local)", ""),
     (Scn::EmptyLimit, "  C limit: smp_mb() + one load", ""),
+    (Scn::LoopWake, "  C loop, inlined, 8 per pass: atomic_waker_wake()", ""),
+    (Scn::LoopCallerMb, "  C loop, inlined, 8 per pass: __atomic_waker_wake()", ""),
+    (Scn::LoopLimit, "  C loop, inlined, 8 per pass: smp_mb() + one load", ""),
     (Scn::EmptyWake2, "wake, nothing registered, 2 threads", "<= 0.1x"),
     (Scn::EmptyWake2Model, "  same, C __atomic_waker_wake (caller's barrier)", ""),
     (Scn::Mix2, "contended mix: register+wake vs wake", ""),
@@ -265,16 +274,25 @@ fn run<I: Imp>(scn: Scn, n: u64) -> f64 {
             assert_eq!(C1.load(Ordering::Relaxed) - before, n, "{}: wakes lost", I::NAME);
             r
         }
-        Scn::EmptyWake | Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst | Scn::EmptyLimit => {
+        Scn::EmptyWake | Scn::EmptyWakeModel | Scn::EmptyLimit => {
             let t = Instant::now();
             for _ in 0..n {
                 match scn {
                     Scn::EmptyWakeModel => a.model_wake(),
-                    Scn::EmptyWakeMbFirst => a.mb_first_wake(),
                     Scn::EmptyLimit => a.limit(),
                     _ => a.wake(),
                 }
             }
+            ns_per(t, n)
+        }
+        Scn::LoopWake | Scn::LoopCallerMb | Scn::LoopLimit => {
+            let which = match scn {
+                Scn::LoopWake => 0,
+                Scn::LoopCallerMb => 1,
+                _ => 2,
+            };
+            let t = Instant::now();
+            a.c_loop(which, n);
             ns_per(t, n)
         }
         Scn::EmptyWake2 | Scn::EmptyWake2Model => {
@@ -328,7 +346,12 @@ fn main() {
     for &(scn, name, target) in SCENARIOS {
         let model = matches!(
             scn,
-            Scn::EmptyWakeModel | Scn::EmptyWakeMbFirst | Scn::EmptyLimit | Scn::EmptyWake2Model
+            Scn::EmptyWakeModel
+                | Scn::EmptyLimit
+                | Scn::LoopWake
+                | Scn::LoopCallerMb
+                | Scn::LoopLimit
+                | Scn::EmptyWake2Model
         );
         let iters = if matches!(scn, Scn::EmptyWake2 | Scn::EmptyWake2Model | Scn::Mix2) {
             n / 4
