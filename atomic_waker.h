@@ -34,9 +34,10 @@
  *   destroy    |          |           |    S
  *
  * Two register() calls racing: the one that finds the slot owned returns
- * -EBUSY and stores nothing; its waker is neither kept nor woken.  One
- * consumer per atomic_waker, as with rcuwait: a second sleeper replaces the
- * first, which is then released, not woken.
+ * -EBUSY and stores nothing; its waker is neither kept nor woken.  (A
+ * register() of the waker the slot already holds only peeks at it and
+ * returns 0.)  One consumer per atomic_waker, as with rcuwait: a second
+ * sleeper replaces the first, which is then released, not woken.
  *
  * Contexts:
  *   register          process, softirq or hard-IRQ context

@@ -263,51 +263,25 @@ static __always_inline void awb_swake(void)
 	swake_up_one(&awb_swq);
 }
 
-static noinline void awb_empty_mb_load(unsigned long n)
-{
-	awb_x8(n, awb_mb_load);
+/*
+ * The timed loops of scenario 1.  The barrier that __atomic_waker_wake()
+ * leaves to its caller is outside the loop: the caller pays it anyway.
+ */
+#define AWB_EMPTY_LOOP(name, op)					\
+static noinline void name(unsigned long n)				\
+{									\
+	awb_x8(n, op);							\
 }
 
-static noinline void awb_empty_load(unsigned long n)
-{
-	awb_x8(n, awb_load);
-}
-
-static noinline void awb_empty_aw(unsigned long n)
-{
-	awb_x8(n, awb_aw_wake);
-}
-
-/* The caller's own barrier is outside the loop: it pays for it anyway. */
-static noinline void awb_empty_aw_caller_mb(unsigned long n)
-{
-	awb_x8(n, awb_aw_wake_caller_mb);
-}
-
-static noinline void awb_empty_rcuwait(unsigned long n)
-{
-	awb_x8(n, awb_rcuwait_wake);
-}
-
-static noinline void awb_empty_wake_up(unsigned long n)
-{
-	awb_x8(n, awb_wake_up);
-}
-
-static noinline void awb_empty_wq_guarded(unsigned long n)
-{
-	awb_x8(n, awb_wq_guarded);
-}
-
-static noinline void awb_empty_complete(unsigned long n)
-{
-	awb_x8(n, awb_complete);
-}
-
-static noinline void awb_empty_swake(unsigned long n)
-{
-	awb_x8(n, awb_swake);
-}
+AWB_EMPTY_LOOP(awb_empty_mb_load, awb_mb_load)
+AWB_EMPTY_LOOP(awb_empty_load, awb_load)
+AWB_EMPTY_LOOP(awb_empty_aw, awb_aw_wake)
+AWB_EMPTY_LOOP(awb_empty_aw_caller_mb, awb_aw_wake_caller_mb)
+AWB_EMPTY_LOOP(awb_empty_rcuwait, awb_rcuwait_wake)
+AWB_EMPTY_LOOP(awb_empty_wake_up, awb_wake_up)
+AWB_EMPTY_LOOP(awb_empty_wq_guarded, awb_wq_guarded)
+AWB_EMPTY_LOOP(awb_empty_complete, awb_complete)
+AWB_EMPTY_LOOP(awb_empty_swake, awb_swake)
 
 struct awb_op {
 	const char *name;
