@@ -13,8 +13,8 @@
  *
  *   register(w)                          take() (and so wake())
  *   ----------------------------------   -------------------------------
- *   slot holds w already: done           (F) smp_mb(); slot empty: return
- *   (D) cmpxchg_acquire WAITING ->           IRQs off
+ *   slot holds w already: done           slot empty: (F) smp_mb(), and if
+ *   (D) cmpxchg_acquire WAITING ->       still empty, return; IRQs off
  *       REGISTERING, or:                 (B) cmpxchg WAITING -> WAKING,
  *       WAKING: wake w now, done             else fetch_or(WAKING); full
  *       REGISTERING: -EBUSY, done            found WAITING: we own it,
@@ -39,7 +39,8 @@
  *
  * so a wake() that reads the slot empty cannot also be missed by the
  * registrant's test of the condition.  A wake() with nothing registered thus
- * costs a barrier and one load, and writes nothing.
+ * costs a barrier and two loads, and writes nothing; one that finds the slot
+ * full skips (F), as (B) is a full barrier.
  */
 
 #include <linux/export.h>

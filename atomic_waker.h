@@ -227,7 +227,7 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  * @aw: the atomic_waker
  *
  * Call it after storing the condition the waiter tests.  With nothing
- * registered it costs a barrier and one load, and remembers nothing.  The
+ * registered it costs a barrier and two loads, and remembers nothing.  The
  * waker is woken after the slot is released, so its callback may register
  * again.
  *
@@ -237,8 +237,13 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  */
 static inline bool atomic_waker_wake(struct atomic_waker *aw)
 {
-	smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
-	return __atomic_waker_wake(aw);
+	/* A full slot needs no (F): the slow path's (B) is fully ordered. */
+	if (!atomic_waker_is_registered(aw)) {
+		smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
+		if (!atomic_waker_is_registered(aw))
+			return false;
+	}
+	return atomic_waker_wake_slowpath(aw);
 }
 
 int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state);

@@ -16,11 +16,11 @@
  * covers every number of rounds (the state is finite: rounds are not
  * counted); -DROUNDS=n bounds them instead.  An event sets news[i] for
  * every registrant i; a registrant tests its condition by reading and
- * consuming its news[] in one step (its own bookkeeping).  Wakers call
- * atomic_waker_wake(): one peek at the slot (after (F), which SC gives),
- * then the slow path; atomic_waker_take() plus aw_waker_wake() are the same
- * steps.  Register peeks at the slot first (aw_slot_holds()) and is done
- * if it holds its own waker.  When all are done, init runs
+ * consuming its news[] in one step (its own bookkeeping).  Waker 1 calls
+ * atomic_waker_wake() (a peek, and if the slot looks empty (F) and a
+ * second peek); the others call atomic_waker_take() ((F), one peek) and
+ * aw_waker_wake().  Register peeks at the slot first (aw_slot_holds()) and
+ * is done if it holds its own waker.  When all are done, init runs
  * atomic_waker_destroy().
  *
  * Properties (assertions; run.sh names the one that fails):
@@ -225,10 +225,24 @@ inline do_aw_take(out, st)
 	fi
 }
 
-/*
- * atomic_waker_wake() ((F), one peek, the slow path) and atomic_waker_take()
- * then aw_waker_wake() are the same steps.
- */
+/* atomic_waker_wake(): the empty-slot exit, then the slow path */
+inline do_wake(st, w)
+{
+	if
+	:: slot == 0 ->		/* peek; smp_mb() (F); peek again */
+		if
+		:: slot == 0 -> skip
+		:: else -> do_aw_take(w, st)
+		fi
+	:: else -> do_aw_take(w, st)
+	fi;
+	if
+	:: w != 0 -> wake_waker(w)
+	:: else -> skip
+	fi
+}
+
+/* atomic_waker_take() ((F), one peek) then aw_waker_wake() */
 inline do_take_wake(st, w)
 {
 	if
@@ -346,7 +360,10 @@ proctype waker(byte id)
 		fi;
 #else
 		publish();		/* WRITE_ONCE(condition) */
-		do_take_wake(st, w);
+		if
+		:: id == 1 -> do_wake(st, w)
+		:: else -> do_take_wake(st, w)
+		fi;
 #endif
 		d_step { st = 0; w = 0 }
 #ifdef ROUNDS
