@@ -221,7 +221,8 @@ EXPORT_SYMBOL_GPL(aw_waker_drop);
 
 /*
  * Only the owner of ->state writes the slot; atomic_waker_is_registered()
- * peeks at ->waker.ops without owning it, hence the marked accesses.
+ * and aw_slot_holds() peek at it without owning it, hence the marked
+ * accesses.
  */
 static void aw_slot_set(struct atomic_waker *aw, struct aw_waker w)
 {
@@ -537,8 +538,9 @@ void atomic_waker_finish_wait(struct atomic_waker *aw)
 	__set_current_state(TASK_RUNNING);
 
 	/*
-	 * We wrote the slot, so this reads our waker or a later value; no
-	 * condition is being published, so no barrier (F) is needed.
+	 * We wrote the slot or found our waker in it, so this reads our
+	 * waker or a later value; no condition is being published, so no
+	 * barrier (F) is needed.
 	 */
 	if (!atomic_waker_is_registered(aw))
 		return;
