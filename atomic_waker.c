@@ -272,8 +272,8 @@ EXPORT_SYMBOL_GPL(atomic_waker_init);
 
 /*
  * register() found the slot owned.  The failed cmpxchg is unordered, so
- * upgrade its read to acquire (E): it read AW_WAKING from a take()'s full
- * fetch_or (B), and the caller's loads after we return must see what that
+ * upgrade its read to acquire (E): it read AW_WAKING from a take()'s fully
+ * ordered (B), and the caller's loads after we return must see what that
  * take()'s caller stored before it.
  */
 static int aw_register_contended(struct aw_waker *w, int state)
