@@ -302,8 +302,7 @@ static void aw_register_raced(struct atomic_waker *aw)
 	 * the wake below and before the next owner, who acquires this write.
 	 */
 	atomic_xchg(&aw->state, AW_WAITING);
-	if (w.ops)
-		aw_wake_put(&w);
+	aw_waker_wake(&w);
 }
 
 /**
@@ -397,6 +396,31 @@ static __always_inline bool aw_take(struct atomic_waker *aw,
 	return out->ops;
 }
 
+/*
+ * aw_take() with IRQs off.  An unpinned sleeper is woken before they are
+ * back on (see aw_take()), unless it is @self, and is gone from @w then;
+ * any other waker is left in @w, for the caller to wake with IRQs as it had
+ * them: its lock may sleep under PREEMPT_RT.
+ */
+static __always_inline bool aw_take_wake_sleeper(struct atomic_waker *aw,
+						 struct aw_waker *w,
+						 struct task_struct *self)
+{
+	unsigned long flags;
+	bool taken;
+
+	*w = (struct aw_waker){ };
+	local_irq_save(flags);
+	taken = aw_take(aw, w);
+	if (taken && w->ops == &aw_sleeper_ops) {
+		if (w->data != self)
+			wake_up_process(w->data);
+		w->ops = NULL;		/* a sleeper holds no reference */
+	}
+	local_irq_restore(flags);
+	return taken;
+}
+
 /**
  * atomic_waker_take - empty the slot and hand back its waker, not woken
  * @aw: the atomic_waker
@@ -443,20 +467,14 @@ EXPORT_SYMBOL_GPL(atomic_waker_take);
 bool atomic_waker_wake_slowpath(struct atomic_waker *aw)
 {
 	struct aw_waker w;
-	unsigned long flags;
-	bool woken, sleeper;
+	bool woken;
 
 	if (WARN_ON_ONCE(in_nmi()))
 		return false;
 
-	local_irq_save(flags);
-	woken = aw_take(aw, &w);
-	sleeper = woken && w.ops == &aw_sleeper_ops;
-	if (sleeper)
-		wake_up_process(w.data);	/* IRQs still off: see aw_take() */
-	local_irq_restore(flags);
-	if (woken && !sleeper)
-		aw_wake_put(&w);	/* its lock may sleep under PREEMPT_RT */
+	woken = aw_take_wake_sleeper(aw, &w, NULL);
+	if (w.ops)		/* any waker but a sleeper, IRQs as they were */
+		aw_wake_put(&w);
 	return woken;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_wake_slowpath);
@@ -532,8 +550,7 @@ EXPORT_SYMBOL_GPL(atomic_waker_prepare_wait);
  */
 void atomic_waker_finish_wait(struct atomic_waker *aw)
 {
-	struct aw_waker w = { };
-	unsigned long flags;
+	struct aw_waker w;
 
 	__set_current_state(TASK_RUNNING);
 
@@ -544,13 +561,7 @@ void atomic_waker_finish_wait(struct atomic_waker *aw)
 	 */
 	if (!atomic_waker_is_registered(aw))
 		return;
-	local_irq_save(flags);
-	if (aw_take(aw, &w) && w.ops == &aw_sleeper_ops) {
-		if (w.data != current)	/* not pinned either: IRQs off */
-			wake_up_process(w.data);
-		w.ops = NULL;		/* a sleeper holds no reference */
-	}
-	local_irq_restore(flags);
+	aw_take_wake_sleeper(aw, &w, current);
 	aw_waker_wake(&w);		/* anyone else who replaced us */
 }
 EXPORT_SYMBOL_GPL(atomic_waker_finish_wait);

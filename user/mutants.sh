@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # name | file | perl -0pe substitution | what it weakens
 mutants=(
-"raced_no_wake|c|s/(static void aw_register_raced.*?)aw_wake_put\(&w\);/\$1aw_put(&w);/s|register's raced path (E) drops the waker instead of waking it"
+"raced_no_wake|c|s/(static void aw_register_raced.*?)aw_waker_wake\(&w\);/\$1aw_waker_drop(&w);/s|register's raced path (E) drops the waker instead of waking it"
 "contended_no_wake|c|s/(static int aw_register_contended.*?)w->ops->wake\(w->data\);/\$1(void)w;/s|register finding WAKING neither stores nor wakes its waker"
 "unlock_plain_store|c|s/if \(!atomic_try_cmpxchg\w*\(&aw->state, &state, AW_WAITING\)\)\s*aw_register_raced\(aw\);/atomic_set(&aw->state, AW_WAITING);/|register's unlock (A) is a plain store: a WAKING set meanwhile is lost"
 "raced_unlock_first|c|s/(static void aw_register_raced.*?)struct aw_waker w = aw_slot_take\(aw\);(.*?)atomic_xchg\(&aw->state, AW_WAITING\);/\$1struct aw_waker w;\n\tatomic_xchg(&aw->state, AW_WAITING);\n\tw = aw_slot_take(aw);\$2/s|raced path unlocks before taking the slot"
@@ -29,7 +29,7 @@ mutants=(
 "slot_not_emptied|c|s/(static struct aw_waker aw_slot_take.*?)WRITE_ONCE\(aw->waker.ops, NULL\);/\$1/s|taking the slot leaves the waker in it"
 "wake_no_put|c|s/(void aw_wake_put\(.*?)aw_put\(w\);/\$1/s|waking a waker never releases it"
 "destroy_no_drop|c|s/(void atomic_waker_destroy\(.*?)aw_waker_drop\(&w\);/\$1;/s|destroy() takes the waker and forgets it"
-"finish_wait_drops_other|c|s/(void atomic_waker_finish_wait\(.*?)wake_up_process\(w.data\);/\$1;/s; s/(void atomic_waker_finish_wait\(.*?)aw_waker_wake\(&w\);/\$1aw_waker_drop(\&w);/s|finish_wait() drops someone else's waker instead of waking it"
+"finish_wait_drops_other|c|s/(void atomic_waker_finish_wait\(.*?)aw_waker_wake\(&w\);/\$1aw_waker_drop(\&w);/s|finish_wait() drops someone else's waker instead of waking it"
 # Ordering weakenings: invisible on x86 and to TSan, which does not simulate
 # weak memory.  Run to show exactly that; ../model/ litmus tests cover them.
 "A_release|c|s/if \(!atomic_try_cmpxchg\(&aw->state, &state, AW_WAITING\)\)/if (!atomic_try_cmpxchg_release(\&aw->state, \&state, AW_WAITING))/|ordering: register's unlock (A) full -> _release"
