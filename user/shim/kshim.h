@@ -77,11 +77,6 @@ extern bool shim_warn_quiet;	/* a test that expects warnings: no print */
 
 extern __thread bool shim_in_nmi;	/* a test may pretend to be an NMI */
 #define in_nmi()	(shim_in_nmi)
-#define rcu_read_lock()		do { } while (0)	/* tasks outlive tests */
-#define rcu_read_unlock()	do { } while (0)
-#define irqs_disabled()		0	/* no IRQs here */
-#define local_irq_disable()	do { } while (0)
-#define local_irq_enable()	do { } while (0)
 #define local_irq_save(flags)	((void)(flags = 0))
 #define local_irq_restore(flags)	((void)(flags))
 #define lockdep_assert_irqs_disabled()	do { } while (0)

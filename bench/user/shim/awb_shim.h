@@ -43,11 +43,6 @@ typedef int64_t s64;
 #define WARN_ON_ONCE(cond)	unlikely(!!(cond))
 #define WARN_ON(cond)		unlikely(!!(cond))
 #define in_nmi()		0
-#define irqs_disabled()		0
-#define local_irq_disable()	do { } while (0)
-#define local_irq_enable()	do { } while (0)
-#define rcu_read_lock()		do { } while (0)
-#define rcu_read_unlock()	do { } while (0)
 #define local_irq_save(flags)	((void)(flags = 0))
 #define local_irq_restore(flags)	((void)(flags))
 #define lockdep_assert_irqs_disabled()	do { } while (0)
