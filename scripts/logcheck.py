@@ -62,11 +62,12 @@ def check(path):
                 done = int(m.group(1))
             if 'AW-INIT: FAILED' in line:
                 problems.append(f'{path}:{num}: {line}')
-            elif known_kernel_race(line):
-                print(f'  LOG: known kernel race, not ours ({known_kernel_race(line)}): '
-                      f'{path}:{num}: {line}')
             elif BAD_RE.search(line) and not (allow_re and allow_re.search(line)):
-                problems.append(f'{path}:{num}: {line}')
+                why = known_kernel_race(line)
+                if why:
+                    print(f'  LOG: known kernel race, not ours ({why}): {path}:{num}: {line}')
+                else:
+                    problems.append(f'{path}:{num}: {line}')
     if done is None:
         problems.append('no "AW-INIT: done" marker: the guest crashed, hung '
                         'or was killed by the watchdog')
