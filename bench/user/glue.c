@@ -75,12 +75,12 @@ bool awb_c_limit(struct atomic_waker *aw)
  * kernel benchmark's scenario 1): no call, and the loop's own branch is
  * spread over eight operations.  For the ratios against the limit.
  */
-#define AWB_X8(op)							\
+#define AWB_X8(n, op)							\
 	do {								\
-		for (; n >= 8; n -= 8) {				\
+		for (; (n) >= 8; (n) -= 8) {				\
 			op; op; op; op; op; op; op; op;			\
 		}							\
-		while (n--)						\
+		while ((n)--)						\
 			op;						\
 	} while (0)
 
@@ -92,17 +92,17 @@ static inline void awb_mb_load(struct atomic_waker *aw)
 
 void awb_c_loop_limit(struct atomic_waker *aw, u64 n)
 {
-	AWB_X8(awb_mb_load(aw));
+	AWB_X8(n, awb_mb_load(aw));
 }
 
 void awb_c_loop_wake(struct atomic_waker *aw, u64 n)
 {
-	AWB_X8(atomic_waker_wake(aw));
+	AWB_X8(n, atomic_waker_wake(aw));
 }
 
 void awb_c_loop_caller_mb(struct atomic_waker *aw, u64 n)
 {
-	AWB_X8(__atomic_waker_wake(aw));
+	AWB_X8(n, __atomic_waker_wake(aw));
 }
 
 int awb_pin(int cpu)

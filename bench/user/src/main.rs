@@ -138,47 +138,34 @@ impl Imp for C {
     }
 }
 
-struct Futures(futures_core::task::__internal::AtomicWaker);
+/// The two Rust crates share their API: one impl each, from one template.
+macro_rules! rust_imp {
+    ($name:ident, $ty:ty, $label:expr) => {
+        struct $name($ty);
 
-impl Imp for Futures {
-    type W = Waker;
-    const NAME: &'static str = "futures-core 0.3";
-    fn new() -> Self {
-        Futures(futures_core::task::__internal::AtomicWaker::new())
-    }
-    fn waker(c: &'static AtomicU64) -> Waker {
-        counting_waker(c)
-    }
-    #[inline(never)]
-    fn register(&self, w: &Waker) {
-        self.0.register(w)
-    }
-    #[inline(never)]
-    fn wake(&self) {
-        self.0.wake()
-    }
+        impl Imp for $name {
+            type W = Waker;
+            const NAME: &'static str = $label;
+            fn new() -> Self {
+                $name(<$ty>::new())
+            }
+            fn waker(c: &'static AtomicU64) -> Waker {
+                counting_waker(c)
+            }
+            #[inline(never)]
+            fn register(&self, w: &Waker) {
+                self.0.register(w)
+            }
+            #[inline(never)]
+            fn wake(&self) {
+                self.0.wake()
+            }
+        }
+    };
 }
 
-struct Smol(atomic_waker::AtomicWaker);
-
-impl Imp for Smol {
-    type W = Waker;
-    const NAME: &'static str = "atomic-waker 1.x";
-    fn new() -> Self {
-        Smol(atomic_waker::AtomicWaker::new())
-    }
-    fn waker(c: &'static AtomicU64) -> Waker {
-        counting_waker(c)
-    }
-    #[inline(never)]
-    fn register(&self, w: &Waker) {
-        self.0.register(w)
-    }
-    #[inline(never)]
-    fn wake(&self) {
-        self.0.wake()
-    }
-}
+rust_imp!(Futures, futures_core::task::__internal::AtomicWaker, "futures-core 0.3");
+rust_imp!(Smol, atomic_waker::AtomicWaker, "atomic-waker 1.x");
 
 // ---- scenarios: each returns ns per operation -----------------------------
 
