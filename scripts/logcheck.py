@@ -35,6 +35,10 @@ KNOWN_KERNEL_RACES = {
     frozenset({'__hrtimer_run_queues', 'hrtimer_active'}):
         'hrtimer_active() reads base->running and timer->state locklessly '
         'under base->seq, by design (kernel/time/hrtimer.c, 6.12)',
+    frozenset({'hrtimer_wakeup', 'schedule_hrtimeout_range_clock'}):
+        'the hrtimer sleeper clears t->task with a plain store that '
+        'schedule_hrtimeout_range_clock() reads plainly as a hint before '
+        'schedule(), as usleep_range() does (kernel/time/hrtimer.c, 6.12)',
 }
 KCSAN_RE = re.compile(r'BUG: KCSAN: data-race in (\S+)(?: / (\S+))?')
 
