@@ -7,8 +7,8 @@
  * A consumer registers a waker (a task, a wait queue, a work item, or a
  * callback) and then tests its condition; a producer publishes the condition
  * and then calls atomic_waker_wake(), which takes the waker out of the slot and
- * wakes it.  This is Rust's futures AtomicWaker on an atomic_t: no lock, no
- * list, and no lost wakeup whichever side comes first.
+ * wakes it.  This is Rust's futures AtomicWaker in one atomic_long_t: no
+ * lock, no list, and no lost wakeup whichever side comes first.
  *
  *   CONSUMER                              PRODUCER
  *   atomic_waker_register(aw, w);         WRITE_ONCE(done, 1);
@@ -18,12 +18,10 @@
  * A wake() with nothing registered is a no-op and is not remembered: the
  * condition is the memory, the waker is only who to tell.
  *
- * States of ->state (bits):
- *
- *   AW_WAITING      0  idle: the slot is empty or holds a waker
- *   AW_REGISTERING  1  a register() owns the slot
- *   AW_WAKING       2  a wake()/take() owns the slot, or asked the
- *                      registering owner to wake on its way out
+ * The slot is one word: 0 when empty, else a pointer to what to wake with
+ * its kind in the low bits (struct aw_waker).  register() is a cmpxchg into
+ * the slot, wake() an xchg out of it: two atomics per register + wake, no
+ * lock, no state to hand over, and no call ever waits for another.
  *
  * Who may run concurrently with whom ("-" no restriction, "S" the caller
  * must serialize; a racing call is detected and reported, never lost):
@@ -33,9 +31,12 @@
  *   wake/take  |          |     -     |    S
  *   destroy    |          |           |    S
  *
- * Two register() calls racing: the one that finds the slot owned returns
- * -EBUSY and stores nothing; its waker is neither kept nor woken.  (A
- * register() of the waker the slot already holds only peeks at it and
+ * (atomic_waker_prepare_wait() and atomic_waker_finish_wait(), and so the
+ * wait_event helpers, count as register().)
+ *
+ * Two register() calls racing: the one whose cmpxchg finds the other's waker
+ * returns -EBUSY and stores nothing; its waker is neither kept nor woken.
+ * (A register() of the waker the slot already holds only peeks at it and
  * returns 0.)  One consumer per atomic_waker, as with rcuwait: a second
  * sleeper replaces the first, which is then released, not woken.
  *
@@ -49,13 +50,12 @@
  * Ordering, in Linux-kernel memory model terms:
  *   (1) A store made before atomic_waker_wake() and a load made after an
  *       atomic_waker_register() that stored its waker cannot both miss each
- *       other: either the load sees the store, or that wake() (or an earlier
- *       one still in flight) wakes the waker.  A register() that finds a
- *       wake() in flight stores nothing and wakes its waker at once; the
- *       woken party registers and tests again, as every sleep loop does.
- *   (2) A wake() that finds another wake() in flight and returns false has
- *       still ordered its earlier stores before the next register(): the
- *       next registrant sees them (tokio's failed_wake_synchronizes).
+ *       other: either the load sees the store, or that wake() (or one that
+ *       took the waker out before it) wakes the waker.
+ *   (2) A wake() that finds the slot emptied by another wake() and returns
+ *       false has still ordered its earlier stores before the next
+ *       register(): the next registrant sees them (tokio's
+ *       failed_wake_synchronizes).
  *   (3) When a waker is woken, the wake-up function (wake_up_process() and
  *       friends) gives the ordering between the producer's stores and the
  *       woken party's loads; atomic_waker adds no other ordering.  A
@@ -70,12 +70,13 @@
  *     atomic context defers the free through RCU.
  *   - the sleep helpers register current without a reference, as rcuwait
  *     does: the task takes itself out before the wait returns, and wake()
- *     reaches it with IRQs off, an RCU read-side critical section.  take()
- *     hands such a waker out pinned.
+ *     reaches it with preemption off, an RCU read-side critical section.
+ *     take() hands such a waker out pinned.
  *   - wait queues and work items are not counted: the owner keeps them alive
  *     until the atomic_waker is destroyed.
- *   - a callback waker may supply get/put hooks; both may run in any context
- *     wake() may run in, and must not sleep.
+ *   - a callback waker (struct aw_callback) belongs to its caller, who
+ *     keeps it alive while it is registered, or gives it get/put hooks;
+ *     both may run in any context wake() may run in, and must not sleep.
  *
  * Teardown: atomic_waker_destroy() releases what the slot holds.  The memory
  * holding an atomic_waker may be freed only once no wake() can still touch it.
@@ -95,71 +96,133 @@
 #include <linux/wait.h>
 
 struct work_struct;
+struct aw_callback;
 
 /**
- * struct aw_waker_ops - what waking a waker means
- * @wake: wake @data; must not sleep.  Required.  Called by
- *        atomic_waker_wake() once it has released the slot, so it may
- *        register again; or by atomic_waker_register() when it meets a
- *        wake() in flight on another CPU.  It orders what came before it
- *        against what the woken party does next (ordering rule 3).
- * @get: take a reference on @data when it enters the slot; may be NULL.
+ * struct aw_callback_ops - what waking a callback waker means
+ * @wake: wake @cb; must not sleep.  Required.  Called by atomic_waker_wake()
+ *        once the slot is empty, so it may register again.  It orders what
+ *        came before it against what the woken party does next (ordering
+ *        rule 3).
+ * @get: take a reference on @cb before it is stored in a slot; may be NULL.
  * @put: drop that reference; may be NULL.  Called for every @get, whether the
- *       waker is woken, replaced, taken and dropped, or destroyed.
+ *       waker is woken, replaced, refused with -EBUSY, taken and dropped, or
+ *       destroyed.
  */
-struct aw_waker_ops {
-	void (*wake)(void *data);
-	void (*get)(void *data);
-	void (*put)(void *data);
+struct aw_callback_ops {
+	void (*wake)(struct aw_callback *cb);
+	void (*get)(struct aw_callback *cb);
+	void (*put)(struct aw_callback *cb);
 };
 
 /**
- * struct aw_waker - a waker: an ops table and its argument, passed by value
- * @ops: what to call; NULL means "no waker"
- * @data: the argument of every @ops call
+ * struct aw_callback - a waker of the caller's own, embedded in its object
+ * @ops: its callbacks; the object is found with container_of()
  *
- * Two wakers are the same waker (aw_waker_same()) when both fields match.
+ * Like a struct callback_head: the caller owns the memory and keeps it alive
+ * while it may be in a slot (or counts it with @ops->get and @ops->put).
+ * It must be at least 4-byte aligned, which its pointer member ensures.
+ */
+struct aw_callback {
+	const struct aw_callback_ops *ops;
+};
+
+/**
+ * struct aw_waker - a waker: a tagged pointer to what to wake, passed by value
+ * @word: the pointer with its kind in the low bits (AW_KIND_*); 0 is "no
+ *        waker"
+ *
+ * Made by aw_waker_task(), aw_waker_wait_queue(), aw_waker_work() or
+ * aw_waker_callback().  Two wakers are the same waker (aw_waker_same())
+ * when their words are equal.
  */
 struct aw_waker {
-	const struct aw_waker_ops *ops;
-	void *data;
+	unsigned long word;
 };
 
+/*
+ * The kinds, in the low bits of a waker's word.  Every pointer is at least
+ * 4-byte aligned; a task_struct is cache-line aligned, so tasks use a third
+ * bit to tell a pinned task from a sleeper (current, registered unpinned by
+ * the sleep helpers).
+ */
+#define AW_KIND_TASK		0UL
+#define AW_KIND_WAIT_QUEUE	1UL
+#define AW_KIND_WORK		2UL
+#define AW_KIND_CALLBACK	3UL
+#define AW_KIND_SLEEPER		4UL	/* a task, with AW_KIND_TASK's bits */
+#define AW_KIND_MASK		3UL
+#define AW_TASK_MASK		7UL
+
 /**
- * struct atomic_waker - a slot for one waker, and the state that guards it
- * @state: AW_WAITING, or the AW_REGISTERING and AW_WAKING bits
- * @waker: the registered waker; only the owner of @state touches it
+ * struct atomic_waker - a slot for one waker
+ * @slot: the registered waker's word, or 0
+ *
+ * One word, as a struct rcuwait.
  */
 struct atomic_waker {
-	atomic_t state;
-	struct aw_waker waker;
+	atomic_long_t slot;
 };
 
-#define AW_WAITING	0
-#define AW_REGISTERING	1
-#define AW_WAKING	2
-
-#define ATOMIC_WAKER_INIT	{ .state = ATOMIC_INIT(AW_WAITING) }
+#define ATOMIC_WAKER_INIT	{ .slot = ATOMIC_LONG_INIT(0) }
 #define DEFINE_ATOMIC_WAKER(name) struct atomic_waker name = ATOMIC_WAKER_INIT
 
-struct aw_waker aw_waker_task(struct task_struct *tsk);
-struct aw_waker aw_waker_wait_queue(struct wait_queue_head *wq);
-struct aw_waker aw_waker_work(struct work_struct *work);
-
 /**
- * aw_waker_callback - a waker that calls @ops->wake(@data)
- * @ops: the callbacks; @ops->wake is required, @ops->get and @ops->put are
- *       optional lifetime hooks.  @ops must outlive every atomic_waker it is
- *       registered in: a module destroys those before it unloads.
- * @data: their argument
+ * aw_waker_task - a waker that wakes @tsk with wake_up_process()
+ * @tsk: the task; pinned with get_task_struct() while it is registered
  *
  * Context: any.
  * Return: the waker, to pass to atomic_waker_register().
  */
-static inline struct aw_waker aw_waker_callback(const struct aw_waker_ops *ops,
-						void *data)
+static inline struct aw_waker aw_waker_task(struct task_struct *tsk)
 {
-	return (struct aw_waker){ .ops = ops, .data = data };
+	return (struct aw_waker){ (unsigned long)tsk | AW_KIND_TASK };
+}
+
+/**
+ * aw_waker_wait_queue - a waker that wakes every waiter of @wq
+ * @wq: the wait queue head, for example the one a driver's poll() method
+ *      passes to poll_wait(); not reference counted
+ *
+ * Waking it is wake_up_all(@wq), so poll(), select() and epoll see it.  Under
+ * PREEMPT_RT a wait queue lock sleeps: wake such a waker from threaded or
+ * process context only.
+ *
+ * Context: any.
+ * Return: the waker, to pass to atomic_waker_register().
+ */
+static inline struct aw_waker aw_waker_wait_queue(struct wait_queue_head *wq)
+{
+	return (struct aw_waker){ (unsigned long)wq | AW_KIND_WAIT_QUEUE };
+}
+
+/**
+ * aw_waker_work - a waker that queues @work on system_wq
+ * @work: an initialized work item; not reference counted
+ *
+ * The kernel's analog of an async task being polled again.
+ *
+ * Context: any.
+ * Return: the waker, to pass to atomic_waker_register().
+ */
+static inline struct aw_waker aw_waker_work(struct work_struct *work)
+{
+	return (struct aw_waker){ (unsigned long)work | AW_KIND_WORK };
+}
+
+/**
+ * aw_waker_callback - a waker that calls @cb->ops->wake(@cb)
+ * @cb: the caller's callback object; @cb->ops->wake is required,
+ *      @cb->ops->get and @cb->ops->put are optional lifetime hooks.  @cb and
+ *      its ops must outlive every atomic_waker it is registered in: a module
+ *      destroys those before it unloads.
+ *
+ * Context: any.
+ * Return: the waker, to pass to atomic_waker_register().
+ */
+static inline struct aw_waker aw_waker_callback(struct aw_callback *cb)
+{
+	return (struct aw_waker){ (unsigned long)cb | AW_KIND_CALLBACK };
 }
 
 /**
@@ -170,12 +233,12 @@ static inline struct aw_waker aw_waker_callback(const struct aw_waker_ops *ops,
  * futures' will_wake(): registering the same waker again is free.
  *
  * Context: any.
- * Return: true when @a and @b have the same ops and data.
+ * Return: true when @a and @b are the same pointer of the same kind.
  */
 static inline bool aw_waker_same(const struct aw_waker *a,
 				 const struct aw_waker *b)
 {
-	return a->ops == b->ops && a->data == b->data;
+	return a->word == b->word;
 }
 
 void aw_waker_wake(struct aw_waker *w);
@@ -200,7 +263,7 @@ void atomic_waker_destroy(struct atomic_waker *aw);
  */
 static inline bool atomic_waker_is_registered(const struct atomic_waker *aw)
 {
-	return READ_ONCE(aw->waker.ops);
+	return atomic_long_read(&aw->slot);
 }
 
 /**
@@ -232,12 +295,12 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  * again.
  *
  * Context: any, hard IRQ with IRQs off included; not NMI.
- * Return: true if this call woke a waker; false if the slot was empty or a
- * racing register() or wake() does the waking.
+ * Return: true if this call woke a waker; false if the slot was empty, or
+ * a racing wake() took the waker first.
  */
 static inline bool atomic_waker_wake(struct atomic_waker *aw)
 {
-	/* A full slot needs no (F): the slow path's (B) is fully ordered. */
+	/* A full slot needs no (F): the slow path's xchg (B) is fully ordered. */
 	if (!atomic_waker_is_registered(aw)) {
 		smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
 		if (!atomic_waker_is_registered(aw))

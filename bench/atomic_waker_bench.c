@@ -158,14 +158,16 @@ static int awb_word;
 static unsigned long awb_calls;		/* wakes delivered to counting wakers */
 
 /* A waker that does not sleep: it counts. */
-static void awb_count_wake(void *data)
+static void awb_count_wake(struct aw_callback *cb)
 {
-	(*(unsigned long *)data)++;
+	awb_calls++;
 }
 
-static const struct aw_waker_ops awb_count_ops = {
+static const struct aw_callback_ops awb_count_ops = {
 	.wake	= awb_count_wake,
 };
+
+static struct aw_callback awb_count_cb = { .ops = &awb_count_ops };
 
 /* The same for a wait queue: count and leave the queue, one-shot. */
 static int awb_wq_count_func(struct wait_queue_entry *wqe, unsigned int mode,
@@ -310,8 +312,7 @@ static noinline void awb_rw_aw_cb(unsigned long n)
 {
 	while (n--) {
 		atomic_waker_register(&awb_aw,
-				      aw_waker_callback(&awb_count_ops,
-							&awb_calls));
+				      aw_waker_callback(&awb_count_cb));
 		atomic_waker_wake(&awb_aw);
 	}
 }
@@ -384,8 +385,7 @@ static const struct awb_op awb_regwake_ops[] = {
 
 static void awb_setup_aw_cb(void)
 {
-	atomic_waker_register(&awb_aw,
-			      aw_waker_callback(&awb_count_ops, &awb_calls));
+	atomic_waker_register(&awb_aw, aw_waker_callback(&awb_count_cb));
 }
 
 static void awb_setup_aw_task(void)
@@ -417,8 +417,7 @@ static noinline void awb_rr_aw_cb(unsigned long n)
 {
 	while (n--)
 		atomic_waker_register(&awb_aw,
-				      aw_waker_callback(&awb_count_ops,
-							&awb_calls));
+				      aw_waker_callback(&awb_count_cb));
 }
 
 static noinline void awb_rr_aw_task(unsigned long n)
@@ -816,13 +815,19 @@ struct awb_cont_ops {
 	void (*wake)(void);		/* producer */
 };
 
-static void awb_issue_wake(void *data)
+/* The consumer, woken by a callback that counts the wakeups it issues. */
+static struct awb_issue {
+	struct aw_callback cb;
+	struct task_struct *tsk;
+} awb_issue;
+
+static void awb_issue_wake(struct aw_callback *cb)
 {
 	atomic_long_inc(&awb_issued);
-	wake_up_process(data);
+	wake_up_process(container_of(cb, struct awb_issue, cb)->tsk);
 }
 
-static const struct aw_waker_ops awb_issue_ops = {
+static const struct aw_callback_ops awb_issue_ops = {
 	.wake	= awb_issue_wake,
 };
 
@@ -836,8 +841,9 @@ static int awb_issue_wq_func(struct wait_queue_entry *wqe, unsigned int mode,
 static void awb_c_aw_prepare(void)
 {
 	set_current_state(TASK_UNINTERRUPTIBLE);
-	if (atomic_waker_register(&awb_c_aw,
-				  aw_waker_callback(&awb_issue_ops, current)))
+	awb_issue.cb.ops = &awb_issue_ops;
+	awb_issue.tsk = current;
+	if (atomic_waker_register(&awb_c_aw, aw_waker_callback(&awb_issue.cb)))
 		__set_current_state(TASK_RUNNING);
 }
 
@@ -1094,7 +1100,7 @@ static void awb_sizes(void)
 #define AWB_SIZE(t, what) \
 	pr_info("| %-44s | %7zu | %-28s |\n", #t, sizeof(t), what)
 	AWB_SIZE(struct atomic_waker, "the slot");
-	AWB_SIZE(struct aw_waker, "a waker (ops + data)");
+	AWB_SIZE(struct aw_waker, "a waker (a tagged pointer)");
 	AWB_SIZE(struct rcuwait, "the slot");
 	AWB_SIZE(struct completion, "the object");
 	AWB_SIZE(struct wait_queue_head, "the queue");

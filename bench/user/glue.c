@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 
 #include "atomic_waker.h"
 
@@ -25,21 +26,36 @@ long schedule_timeout(long timeout)
 }
 
 /* A waker that does not sleep: it counts, like the Rust counting waker. */
-static void awb_count_wake(void *data)
+struct awb_counting {
+	struct aw_callback cb;
+	u64 *n;
+};
+
+static void awb_count_wake(struct aw_callback *cb)
 {
-	u64 *n = data;
+	u64 *n = container_of(cb, struct awb_counting, cb)->n;
 
 	WRITE_ONCE(*n, READ_ONCE(*n) + 1);
 }
 
-static const struct aw_waker_ops awb_count_ops = {
+static const struct aw_callback_ops awb_count_ops = {
 	.wake = awb_count_wake,
 };
 
-/* The C waker passed by value to atomic_waker_register() from Rust. */
+/*
+ * The C waker passed by value to atomic_waker_register() from Rust.  Its
+ * callback object lives as long as the process: the benchmark makes one
+ * per implementation and thread.
+ */
 struct aw_waker awb_c_counting_waker(u64 *counter)
 {
-	return aw_waker_callback(&awb_count_ops, counter);
+	struct awb_counting *c = malloc(sizeof(*c));
+
+	if (!c)
+		abort();
+	c->cb.ops = &awb_count_ops;
+	c->n = counter;
+	return aw_waker_callback(&c->cb);
 }
 
 size_t awb_c_sizeof(void)
@@ -67,7 +83,7 @@ bool awb_c_wake_caller_mb(struct atomic_waker *aw)
 bool awb_c_limit(struct atomic_waker *aw)
 {
 	smp_mb();
-	return READ_ONCE(aw->waker.data);
+	return atomic_long_read(&aw->slot);
 }
 
 /*
@@ -87,7 +103,7 @@ bool awb_c_limit(struct atomic_waker *aw)
 static inline void awb_mb_load(struct atomic_waker *aw)
 {
 	smp_mb();
-	(void)READ_ONCE(aw->waker.data);
+	(void)atomic_long_read(&aw->slot);
 }
 
 void awb_c_loop_limit(struct atomic_waker *aw, u64 n)

@@ -11,6 +11,8 @@
 int shim_warnings;
 bool shim_warn_quiet;
 __thread bool shim_in_nmi;
+__thread int shim_preempt_count;
+__thread void (*shim_after_read)(const atomic_long_t *v);
 long shim_hang_ms = 20000;
 void (*shim_timeout_hook)(struct task_struct *t);
 struct workqueue_struct *system_wq;
@@ -24,6 +26,7 @@ void shim_task_init(struct task_struct *t, const char *comm)
 	t->__state = TASK_RUNNING;
 	t->sigpending = 0;
 	t->wakeups = 0;
+	t->wakes_preempt_off = 0;
 	t->timeouts = 0;
 	t->hangs = 0;
 	t->comm = comm;
@@ -67,6 +70,8 @@ int wake_up_process(struct task_struct *t)
 
 	smp_mb();	/* as try_to_wake_up(): order the caller's stores first */
 	pthread_mutex_lock(&t->lock);
+	if (shim_preempt_count > 0)
+		t->wakes_preempt_off++;
 	if (READ_ONCE(t->__state) != TASK_RUNNING) {
 		WRITE_ONCE(t->__state, TASK_RUNNING);
 		t->wakeups++;
@@ -154,6 +159,8 @@ void init_waitqueue_head(struct wait_queue_head *wq)
 
 void wake_up_all(struct wait_queue_head *wq)
 {
+	/* Under PREEMPT_RT the wait queue lock sleeps. */
+	WARN_ON_ONCE(shim_preempt_count > 0);
 	pthread_mutex_lock(&wq->lock);
 	wq->gen++;
 	pthread_cond_broadcast(&wq->cond);

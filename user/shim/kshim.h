@@ -3,18 +3,29 @@
  * kshim.h - the few kernel APIs atomic_waker.c uses, for user space.
  *
  * Every header under shim/linux/ includes only this file.  The mapping of the
- * Linux-kernel memory model onto C11 (GCC/Clang __atomic builtins):
+ * Linux-kernel memory model onto C11 (GCC/Clang __atomic builtins, which
+ * ThreadSanitizer sees as atomics):
  *
- *   atomic_read/atomic_set, READ_ONCE/WRITE_ONCE   relaxed load/store
- *   value-returning RMW (fully ordered)            seq_cst fence; seq_cst RMW;
+ *   atomic_long_read/_set, READ_ONCE/WRITE_ONCE    relaxed load/store
+ *   atomic_long_xchg (fully ordered)               seq_cst fence; seq_cst RMW;
  *                                                  seq_cst fence
- *   try_cmpxchg (full) that succeeds               same as above
- *   try_cmpxchg_acquire / _release that succeeds   acquire / release RMW
- *   any try_cmpxchg that fails                     relaxed load (unordered)
- *   fetch_andnot_release                           release fetch_and(~i)
+ *   atomic_long_try_cmpxchg (full) that succeeds   same as above
+ *   _release / _relaxed RMWs                       release / relaxed RMW
+ *   any cmpxchg that fails                         relaxed load (unordered)
  *   smp_mb()                                       seq_cst fence
- *   smp_acquire__after_ctrl_dep(), smp_rmb()       acquire fence
- *   smp_wmb()                                      release fence
+ *
+ * The _release and _relaxed flavours atomic_waker.c does not use are here
+ * for mutants.sh, whose ordering mutants weaken (A) and (B) to them.
+ *
+ * atomic_long_read() calls the thread's shim_after_read hook, if a test set
+ * one: a deterministic way to run another CPU's call between a load of the
+ * slot and the RMW that follows it.
+ *
+ * Preemption is a per-thread counter: preempt_disable() raises it,
+ * lockdep_assert_preemption_disabled() warns when it is 0, and
+ * wake_up_process() counts the wakes it does with it raised (see
+ * task_struct.wakes_preempt_off); wake_up_all() warns when called with it
+ * raised, as a PREEMPT_RT wait queue lock would (it sleeps).
  *
  * Tasks: a task_struct is a refcount, a state word and a mutex/condvar
  * "park" token.  set_current_state() stores the state then smp_mb();
@@ -30,31 +41,34 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
 /* ---- compiler, types ------------------------------------------------- */
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int32_t s32;
-typedef int64_t s64;
-
-#define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+#define barrier()	__asm__ __volatile__("" ::: "memory")
+#ifndef __always_inline		/* glibc's <sys/cdefs.h> has one */
+#define __always_inline	inline __attribute__((__always_inline__))
+#endif
+
+/* As the kernel's: the message is optional. */
+#define static_assert(expr, ...)	__static_assert(expr, ##__VA_ARGS__, #expr)
+#define __static_assert(expr, msg, ...)	_Static_assert(expr, msg)
+
+#define container_of(ptr, type, member)					\
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define L1_CACHE_BYTES	64
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 #define ERESTARTSYS	512
 
-#define EXPORT_SYMBOL(sym)
 #define EXPORT_SYMBOL_GPL(sym)
 #define MODULE_DESCRIPTION(s)
 #define MODULE_LICENSE(s)
-#define MODULE_AUTHOR(s)
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -73,101 +87,84 @@ extern bool shim_warn_quiet;	/* a test that expects warnings: no print */
 	}								\
 	__c;								\
 })
-#define WARN_ON(cond)	WARN_ON_ONCE(cond)
 
 extern __thread bool shim_in_nmi;	/* a test may pretend to be an NMI */
 #define in_nmi()	(shim_in_nmi)
-#define local_irq_save(flags)	((void)(flags = 0))
-#define local_irq_restore(flags)	((void)(flags))
-#define lockdep_assert_irqs_disabled()	do { } while (0)
-#define INDIRECT_CALL_1(f, f1, ...)	((f)(__VA_ARGS__))
 #define might_sleep()	do { } while (0)
 
-/* ---- barriers and atomic_t ------------------------------------------- */
+/* ---- preemption: a per-thread count ----------------------------------- */
 
-#define smp_mb()			__atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define smp_rmb()			__atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define smp_wmb()			__atomic_thread_fence(__ATOMIC_RELEASE)
-#define smp_acquire__after_ctrl_dep()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define smp_mb__before_atomic()		smp_mb()
-#define smp_mb__after_atomic()		smp_mb()
+extern __thread int shim_preempt_count;
+
+#define preempt_disable() do {						\
+	shim_preempt_count++;						\
+	barrier();							\
+} while (0)
+#define preempt_enable() do {						\
+	barrier();							\
+	WARN_ON_ONCE(--shim_preempt_count < 0);				\
+} while (0)
+#define lockdep_assert_preemption_disabled()				\
+	WARN_ON_ONCE(shim_preempt_count <= 0)
+
+/* ---- barriers and atomic_long_t --------------------------------------- */
+
+#define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 typedef struct {
-	int counter;
-} atomic_t;
+	long counter;
+} atomic_long_t;
 
-#define ATOMIC_INIT(i)	{ (i) }
+#define ATOMIC_LONG_INIT(i)	{ (i) }
 
-static inline int atomic_read(const atomic_t *v)
+/*
+ * A test's interleaving: if set, called on this thread right after each
+ * atomic_long_read(), as if another CPU ran between that load and what the
+ * caller does with the value (a register() after finish_wait()'s peek, say).
+ * It is cleared while it runs, so what it calls reads plainly.
+ */
+extern __thread void (*shim_after_read)(const atomic_long_t *v);
+
+static inline long atomic_long_read(const atomic_long_t *v)
 {
-	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+	long r = __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+	void (*hook)(const atomic_long_t *v) = shim_after_read;
+
+	if (unlikely(hook)) {
+		shim_after_read = NULL;
+		hook(v);
+		shim_after_read = hook;
+	}
+	return r;
 }
 
-static inline int atomic_read_acquire(const atomic_t *v)
-{
-	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
-}
-
-static inline void atomic_set(atomic_t *v, int i)
+static inline void atomic_long_set(atomic_long_t *v, long i)
 {
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
 }
 
-static inline void atomic_set_release(atomic_t *v, int i)
-{
-	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);
-}
-
 /* A fully ordered RMW: smp_mb() on both sides of a seq_cst RMW. */
-#define __AW_FULL(expr) ({						\
-	__typeof__(expr) __r;						\
-	smp_mb();							\
-	__r = (expr);							\
-	smp_mb();							\
-	__r;								\
-})
-
-#define __AW_FETCH_OPS(op, builtin, xform)				\
-static inline int atomic_fetch_##op(int i, atomic_t *v)			\
-{ return __AW_FULL(builtin(&v->counter, xform, __ATOMIC_SEQ_CST)); }	\
-static inline int atomic_fetch_##op##_acquire(int i, atomic_t *v)	\
-{ return builtin(&v->counter, xform, __ATOMIC_ACQUIRE); }		\
-static inline int atomic_fetch_##op##_release(int i, atomic_t *v)	\
-{ return builtin(&v->counter, xform, __ATOMIC_RELEASE); }		\
-static inline int atomic_fetch_##op##_relaxed(int i, atomic_t *v)	\
-{ return builtin(&v->counter, xform, __ATOMIC_RELAXED); }
-
-__AW_FETCH_OPS(add, __atomic_fetch_add, i)
-__AW_FETCH_OPS(sub, __atomic_fetch_sub, i)
-__AW_FETCH_OPS(or, __atomic_fetch_or, i)
-__AW_FETCH_OPS(and, __atomic_fetch_and, i)
-__AW_FETCH_OPS(andnot, __atomic_fetch_and, ~i)
-__AW_FETCH_OPS(xor, __atomic_fetch_xor, i)
-
-static inline int atomic_xchg(atomic_t *v, int i)
+static inline long atomic_long_xchg(atomic_long_t *v, long i)
 {
-	return __AW_FULL(__atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST));
+	long r;
+
+	smp_mb();
+	r = __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+	smp_mb();
+	return r;
 }
 
-static inline int atomic_xchg_relaxed(atomic_t *v, int i)
+static inline long atomic_long_xchg_relaxed(atomic_long_t *v, long i)
 {
 	return __atomic_exchange_n(&v->counter, i, __ATOMIC_RELAXED);
 }
 
-static inline int atomic_xchg_release(atomic_t *v, int i)
-{
-	return __atomic_exchange_n(&v->counter, i, __ATOMIC_RELEASE);
-}
-
-static inline void atomic_inc(atomic_t *v) { atomic_fetch_add_relaxed(1, v); }
-static inline void atomic_dec(atomic_t *v) { atomic_fetch_sub_relaxed(1, v); }
-static inline void atomic_or(int i, atomic_t *v) { atomic_fetch_or_relaxed(i, v); }
-static inline void atomic_andnot(int i, atomic_t *v) { atomic_fetch_andnot_relaxed(i, v); }
-static inline int atomic_inc_return(atomic_t *v) { return atomic_fetch_add(1, v) + 1; }
-static inline int atomic_dec_return(atomic_t *v) { return atomic_fetch_sub(1, v) - 1; }
-
-/* A failed cmpxchg is unordered in every flavour: relaxed on failure. */
-static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
+/*
+ * A failed cmpxchg is unordered in every flavour: relaxed on failure.  It
+ * still writes what it read to *@old, as the kernel's does.
+ */
+static inline bool atomic_long_try_cmpxchg(atomic_long_t *v, long *old,
+					   long new)
 {
 	bool ok;
 
@@ -179,19 +176,18 @@ static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
 	return ok;
 }
 
-#define __AW_TRY_CMPXCHG(sfx, order)					\
-static inline bool atomic_try_cmpxchg##sfx(atomic_t *v, int *old, int new) \
-{									\
-	return __atomic_compare_exchange_n(&v->counter, old, new, false, \
-					   order, __ATOMIC_RELAXED);	\
-}
-__AW_TRY_CMPXCHG(_acquire, __ATOMIC_ACQUIRE)
-__AW_TRY_CMPXCHG(_release, __ATOMIC_RELEASE)
-__AW_TRY_CMPXCHG(_relaxed, __ATOMIC_RELAXED)
-
-static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
+static inline bool atomic_long_try_cmpxchg_release(atomic_long_t *v,
+						   long *old, long new)
 {
-	atomic_try_cmpxchg(v, &old, new);
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+static inline long atomic_long_cmpxchg_relaxed(atomic_long_t *v, long old,
+					       long new)
+{
+	__atomic_compare_exchange_n(&v->counter, &old, new, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	return old;
 }
 
@@ -203,20 +199,22 @@ static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
 #define TASK_WAKEKILL		0x0100
 #define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
 
-#define HZ			1000	/* a jiffy is a millisecond here */
-#define MAX_SCHEDULE_TIMEOUT	((long)(~0UL >> 1))
-
+/*
+ * Cache-line aligned, as the kernel allocates it (fork_init()): the waker
+ * word keeps its kind in the three low bits of a task pointer.
+ */
 struct task_struct {
 	int usage;		/* refcount; the owner holds 1 */
 	int __state;		/* TASK_* */
 	int sigpending;		/* a test sets it to fake a signal */
 	int wakeups;		/* wake_up_process() calls that woke it */
+	int wakes_preempt_off;	/* wake_up_process() calls, preemption off */
 	int timeouts;		/* schedule_timeout() calls that timed out */
 	int hangs;		/* schedule() calls that gave up */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	const char *comm;
-};
+} __attribute__((__aligned__(L1_CACHE_BYTES)));
 
 void shim_task_init(struct task_struct *t, const char *comm);
 void shim_task_destroy(struct task_struct *t);
@@ -243,7 +241,7 @@ void put_task_struct(struct task_struct *t);	/* reports an underflow */
 
 int wake_up_process(struct task_struct *t);
 void schedule(void);
-long schedule_timeout(long timeout);
+long schedule_timeout(long timeout);	/* a jiffy is a millisecond here */
 
 static inline int signal_pending_state(unsigned int state,
 				       struct task_struct *p)

@@ -43,10 +43,12 @@ typedef int64_t s64;
 #define WARN_ON_ONCE(cond)	unlikely(!!(cond))
 #define WARN_ON(cond)		unlikely(!!(cond))
 #define in_nmi()		0
-#define local_irq_save(flags)	((void)(flags = 0))
-#define local_irq_restore(flags)	((void)(flags))
-#define lockdep_assert_irqs_disabled()	do { } while (0)
-#define INDIRECT_CALL_1(f, f1, ...)	((f)(__VA_ARGS__))
+#define preempt_disable()	barrier()
+#define preempt_enable()	barrier()
+#define lockdep_assert_preemption_disabled()	do { } while (0)
+#define L1_CACHE_BYTES		64
+#define static_assert(e, ...)	_Static_assert(e, #e)
+#define container_of(p, t, m)	((t *)((char *)(p) - offsetof(t, m)))
 #define in_irq()		0
 #define in_task()		1
 #define might_sleep()		do { } while (0)
@@ -68,63 +70,33 @@ typedef int64_t s64;
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 
-/* ---- atomic_t ---------------------------------------------------------- */
+/* ---- atomic_long_t: what atomic_waker.c uses ---------------------------- */
 
 typedef struct {
-	int counter;
-} atomic_t;
+	long counter;
+} atomic_long_t;
 
-#define ATOMIC_INIT(i)	{ (i) }
+#define ATOMIC_LONG_INIT(i)	{ (i) }
 
-#define atomic_read(v)			READ_ONCE((v)->counter)
-#define atomic_set(v, i)		WRITE_ONCE((v)->counter, (i))
-#define atomic_read_acquire(v)		smp_load_acquire(&(v)->counter)
-#define atomic_set_release(v, i)	smp_store_release(&(v)->counter, (i))
+#define atomic_long_read(v)	READ_ONCE((v)->counter)
+#define atomic_long_set(v, i)	WRITE_ONCE((v)->counter, (i))
 
-#define __AWB_ORD_full		__ATOMIC_SEQ_CST
-#define __AWB_ORD_acquire	__ATOMIC_ACQUIRE
-#define __AWB_ORD_release	__ATOMIC_RELEASE
-#define __AWB_ORD_relaxed	__ATOMIC_RELAXED
-
-#define __AWB_FETCH(op, sfx, ord, builtin, xform)			\
-static inline int atomic_fetch_##op##sfx(int i, atomic_t *v)		\
-{ return builtin(&v->counter, xform, ord); }
-
-#define __AWB_FETCH_ALL(op, builtin, xform)				\
-	__AWB_FETCH(op, , __ATOMIC_SEQ_CST, builtin, xform)		\
-	__AWB_FETCH(op, _acquire, __ATOMIC_ACQUIRE, builtin, xform)	\
-	__AWB_FETCH(op, _release, __ATOMIC_RELEASE, builtin, xform)	\
-	__AWB_FETCH(op, _relaxed, __ATOMIC_RELAXED, builtin, xform)
-
-__AWB_FETCH_ALL(add, __atomic_fetch_add, i)
-__AWB_FETCH_ALL(sub, __atomic_fetch_sub, i)
-__AWB_FETCH_ALL(or, __atomic_fetch_or, i)
-__AWB_FETCH_ALL(and, __atomic_fetch_and, i)
-__AWB_FETCH_ALL(andnot, __atomic_fetch_and, ~i)
-__AWB_FETCH_ALL(xor, __atomic_fetch_xor, i)
-
-#define __AWB_XCHG(sfx, ord)						\
-static inline int atomic_xchg##sfx(atomic_t *v, int i)			\
-{ return __atomic_exchange_n(&v->counter, i, ord); }			\
-static inline bool atomic_try_cmpxchg##sfx(atomic_t *v, int *old, int new) \
-{ return __atomic_compare_exchange_n(&v->counter, old, new, false, ord,	\
-				     __ATOMIC_RELAXED); }		\
-static inline int atomic_cmpxchg##sfx(atomic_t *v, int old, int new)	\
-{ atomic_try_cmpxchg##sfx(v, &old, new); return old; }
-
-__AWB_XCHG(, __ATOMIC_SEQ_CST)
-__AWB_XCHG(_acquire, __ATOMIC_ACQUIRE)
-__AWB_XCHG(_release, __ATOMIC_RELEASE)
-__AWB_XCHG(_relaxed, __ATOMIC_RELAXED)
-
-static inline void atomic_or(int i, atomic_t *v)
+static inline long atomic_long_xchg(atomic_long_t *v, long i)
 {
-	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
 }
 
-static inline void atomic_andnot(int i, atomic_t *v)
+static inline bool atomic_long_try_cmpxchg(atomic_long_t *v, long *old, long new)
 {
-	__atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
+static inline long atomic_long_cmpxchg_relaxed(atomic_long_t *v, long old, long new)
+{
+	__atomic_compare_exchange_n(&v->counter, &old, new, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	return old;
 }
 
 /* ---- tasks, wait queues, work: stubs ------------------------------------ */
@@ -139,7 +111,7 @@ static inline void atomic_andnot(int i, atomic_t *v)
 struct task_struct {
 	int state;
 	int usage;
-};
+} __attribute__((aligned(L1_CACHE_BYTES)));	/* as the kernel allocates it */
 
 extern __thread struct task_struct awb_shim_current;
 #define current	(&awb_shim_current)

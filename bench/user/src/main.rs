@@ -17,18 +17,17 @@ use std::time::Instant;
 
 // ---- the C side (../../atomic_waker.c + glue.c) ---------------------------
 
+/// struct aw_waker: one tagged pointer.
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct AwWaker {
-    ops: *const core::ffi::c_void,
-    data: *mut core::ffi::c_void,
+    word: usize,
 }
 
-/// struct atomic_waker: atomic_t + struct aw_waker (checked at run time).
-#[repr(C, align(8))]
+/// struct atomic_waker: one atomic_long_t (size checked at run time).
+#[repr(C)]
 struct CAtomicWaker {
-    state: i32,
-    waker: AwWaker,
+    slot: usize,
 }
 
 unsafe impl Sync for CAtomicWaker {}
@@ -108,8 +107,7 @@ impl Imp for C {
     const NAME: &'static str = "atomic_waker.c";
     fn new() -> Self {
         let c = C(Box::new(std::cell::UnsafeCell::new(CAtomicWaker {
-            state: 0,
-            waker: AwWaker { ops: std::ptr::null(), data: std::ptr::null_mut() },
+            slot: 0,
         })));
         unsafe { atomic_waker_init(c.p()) };
         c

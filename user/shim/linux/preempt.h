@@ -1,3 +1,3 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* linux/irqflags.h for user space: see kshim.h */
+/* linux/preempt.h for user space: see kshim.h */
 #include <kshim.h>
