@@ -11,12 +11,13 @@
  *
  * The protocol, with the barriers named as the comments below name them:
  *
- *   register(w)                          take() (and so wake())
+ *   register(w)                          wake() (and take())
  *   ----------------------------------   -------------------------------
- *   slot holds w already: done           slot empty: (F) smp_mb(), and if
- *   old = slot                               still empty, return
+ *   slot holds w already: done           slot looks empty: (F) smp_mb(),
+ *   old = slot                               and if still empty, return
  *   (A) cmpxchg(slot, old -> w), full:   (B) w = xchg(slot, 0), full
- *       done: release old, unwoken       wake w, release w
+ *       done: release old, unwoken       wake w (take: hand it out),
+ *                                            release w
  *       slot now 0 (a take, or a
  *         finish_wait, emptied it):
  *         old = 0, try (A) again
