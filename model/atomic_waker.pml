@@ -1,53 +1,79 @@
 /*
- * atomic_waker.pml - the state machine of ../atomic_waker.c (with the
- * inline atomic_waker_wake() of ../atomic_waker.h), under sequential
- * consistency.  Every atomic_t access is a step of its own; so is every
- * access to the slot.  Steps are merged only where nobody else can tell:
- * ghost bookkeeping (refs[], owner, woken[]) rides on the step it
- * describes, and the owner's read-then-clear of the slot is one step (the
- * only other access to the slot is a peek, which reads the same value
- * either way).  Memory ordering is the business of litmus/.
+ * atomic_waker.pml - the code of ../atomic_waker.c (with the inline
+ * atomic_waker_wake() of ../atomic_waker.h), step by step, under
+ * sequential consistency.  Every access to the slot is a step of its own,
+ * and so is every get or put of a reference others can see (the put of a
+ * waker that -EBUSY never stored rides on the failed cmpxchg; a wake and
+ * the put after it are one step, as nobody else holds that reference).
+ * Ghost bookkeeping (who owns what, who was woken) rides on the step it
+ * describes.  Memory ordering is the business of litmus/.
  *
- * Processes: NREG registrants (waker ids 1..NREG), each running rounds of
- * the atomic_waker_wait_event() loop (register, test, sleep, finish_wait
- * or, as a hand-written loop may, not),
- * and NWAKE wakers, each publishing an event and waking, round after round.
- * Each process stops after any number of rounds, so one exhaustive run
- * covers every number of rounds (the state is finite: rounds are not
- * counted); -DROUNDS=n bounds them instead.  An event sets news[i] for
- * every registrant i; a registrant tests its condition by reading and
- * consuming its news[] in one step (its own bookkeeping).  Waker 1 calls
- * atomic_waker_wake() (a peek, and if the slot looks empty (F) and a
- * second peek); the others call atomic_waker_take() ((F), one peek) and
- * aw_waker_wake().  Register peeks at the slot first (aw_slot_holds()) and
- * is done if it holds its own waker.  When all are done, init runs
- * atomic_waker_destroy().
+ * The slot is one word: 0, or a waker.  Registrant r (1..NREG) has two
+ * wakers, as a task has: TASK(r) = r, a counted waker (aw_waker_task(), or
+ * a callback with get/put), and SLEEPER(r) = r | SLP, the unpinned current
+ * that atomic_waker_prepare_wait() registers (AW_KIND_SLEEPER).  refs[r]
+ * counts the references get() took on task r and put() has not dropped.
  *
- * Properties (assertions; run.sh names the one that fails):
+ *   register(w)   peek: slot == w: return 0 (the same-waker peek)
+ *                 get(w)       (a sleeper: none)
+ *                 (A) cmpxchg(slot, old -> w), until:
+ *                   success: put(old), replaced, not woken; return 0
+ *                   failure on 0 (a take emptied it): old = 0, again
+ *                   failure on a waker: put(w); return -EBUSY
+ *   wake()        peek; if 0: (F), peek again; if 0: return
+ *                 (B) w = xchg(slot, 0); a sleeper is woken (no put),
+ *                 another waker woken and put
+ *   take()        (F); peek; if 0: return; (B) w = xchg(slot, 0); a sleeper
+ *                 is pinned (get) and handed out as TASK(r); the caller
+ *                 then wakes it (wake + put) or drops it (put)
+ *   finish_wait   if peek == SLEEPER(me): cmpxchg(slot, SLEEPER(me) -> 0)
+ *   destroy       take + drop, when every other process has finished
+ *
+ * Processes: NREG registrants, each running rounds: pick a waker -- the
+ * sleeper, as the atomic_waker_wait_event() loop does (prepare_wait,
+ * test, sleep, finish_wait), or its counted task waker, as a hand-written
+ * loop may (register, test, sleep, and leave it registered: the only way
+ * the next register() meets its own waker, the same-waker peek);
+ * NWAKE wakers, each publishing an event and then, round after round,
+ * waker 1 calling atomic_waker_wake() and the others atomic_waker_take()
+ * followed by aw_waker_wake() or aw_waker_drop().  Each process stops
+ * after any number of rounds, so one exhaustive run covers every number of
+ * rounds (rounds are not counted: the state is finite); -DROUNDS=n makes
+ * it exactly n rounds instead.  An event sets news[i] for every registrant
+ * i; a registrant tests its condition by reading and consuming its news[]
+ * in one step.  init destroys the atomic_waker when all are done.
+ *
+ * Properties (assertions on named booleans; run.sh names the one that
+ * fails):
  *   no_lost_wakeup  a registrant whose register() returned 0, whose test
  *                   then found no news, and which went to sleep, is woken
- *                   if news comes after that test -- unless another
- *                   registrant's register() replaced its waker (the
- *                   documented "a second sleeper replaces the first").
- *                   It sleeps until woken, replaced, or every waker has
- *                   returned and every other registrant sleeps or has
- *                   finished (one in flight may owe a wake on a waker's
- *                   behalf); then, if not woken, no news may have come.
- *   exclusive       an owner of ->state is the only one: (D) and (B)
- *                   never find another owner, and only the owner reads or
- *                   writes the slot (peeks aside)
- *   no_double_put   a waker's reference is never dropped twice
- *   balanced        at the end every get has its put, the slot is empty
- *                   and ->state is WAITING
- *   delegated_wake  the API's promise: a take() that finds a register()
- *                   owning the slot returns empty-handed, and that
- *                   register() wakes its waker before it returns.  (With
- *                   (A) fully ordered, no_lost_wakeup holds without it:
- *                   the registrant's test comes after such a wake's store;
- *                   see litmus/aw-register-vs-wake+no-raced-path.)
+ *                   if news comes after that test -- unless its waker was
+ *                   released unwoken meanwhile: replaced by another
+ *                   registrant's register() (the documented "a second
+ *                   sleeper replaces the first") or taken and dropped
+ *                   (aw_waker_drop() is the caller's choice).  It sleeps
+ *                   until woken, released, or every waker has returned
+ *                   and every other registrant sleeps or has finished;
+ *                   then, if neither woken nor released, no news may have
+ *                   come.
+ *   exclusive       a waker in the slot is owned by the slot until ONE
+ *                   read of it takes it over: the RMW (register's (A),
+ *                   take's (B), finish_wait's cmpxchg) that reads it, and
+ *                   then releases it.  Each takeover asserts that the
+ *                   slot holds that waker and that nobody took it over
+ *                   already.
+ *   no_double_put   a reference is never dropped that was not taken
+ *   balanced        at the end no sleeper is left in the slot (every wait
+ *                   took itself out), and after destroy() the slot is
+ *                   empty and every get has had its put
+ *   ebusy_only_if_racing
+ *                   register() returns -EBUSY only if another register()
+ *                   ran while it did
  *   and spin's own: no invalid end state (nobody stuck).
  *
  * Mutations (-DMUT_x) each weaken one step; run.sh expects each caught.
+ * Probes (-DPROBE_x) fail an assertion (probe_reached) on a path that
+ * must be reachable; run.sh expects each to fire.
  */
 
 #ifndef NREG
@@ -56,228 +82,313 @@
 #ifndef NWAKE
 #define NWAKE	2
 #endif
+#if NREG > 3
+#error "SLEEPER(r) is r | 4: at most 3 registrants"
+#endif
 
-#define WAITING		0
-#define REGISTERING	1
-#define WAKING		2
+#define SLP		4		/* AW_KIND_SLEEPER */
+#define REG(v)		((v) & 3)	/* the registrant (task) of a waker */
+#define ISSLP(v)	((v) & SLP)
 #define EBUSY		1
+#define AGAIN		2		/* register(): not returned yet */
 
-byte state = WAITING;		/* aw->state */
-byte slot;			/* aw->waker: 0 empty, else a waker id */
-bool news[NREG + 1];		/* the condition, per registrant */
+byte slot;				/* aw->slot */
+bool news[NREG + 1];			/* the condition, per registrant */
+byte refs[NREG + 1];			/* task r: get - put */
 
 /* ghosts */
-byte owner;			/* _pid owning ->state, 0 if none */
-byte refs[NREG + 1];		/* get - put, per waker */
-bool woken[NREG + 1];		/* woken since its registrant armed */
-bool replaced[NREG + 1];	/* dropped by another's register() */
+bool claimed;			/* the slot's waker was taken over, not yet replaced */
+bool woken[NREG + 1];		/* woken since registrant r armed */
+bool released[NREG + 1];	/* released unwoken since it armed */
+byte held[NWAKE + 1];		/* registrant whose waker waker i holds */
+bool fresh[NWAKE + 1];		/* ... taken since that registrant armed */
+bool inreg[NREG + 1];		/* inside register() */
+bool overlapped[NREG + 1];	/* another register() ran meanwhile */
 byte wakers_done;
 byte quiet;			/* registrants asleep or finished */
-bool owed[NREG + 1];		/* a take() found its register() owning */
-bool no_lost_wakeup = true, balanced = true, delegated_wake = true;
+bool no_lost_wakeup = true, exclusive = true, no_double_put = true;
+bool balanced = true, ebusy_only_if_racing = true;
 
-#define OWN	assert(owner == 0); owner = _pid	/* exclusive */
-#define MINE	assert(owner == _pid)			/* exclusive */
-#define PUT(w)	assert(refs[w] > 0); refs[w]--		/* no_double_put */
+bool probe_reached;		/* a probe: run.sh expects it to fail */
+#define PROBE(x)	probe_reached = true; assert(!probe_reached)	/* the path x */
 
-inline wake_waker(w)	/* aw_waker_wake(): wake, then put */
-{
-	d_step { woken[w] = true; PUT(w); w = 0 }
-}
+/* A read of the slot that takes over the waker @v it holds (if any). */
+#define TAKEOVER(v)							\
+	if								\
+	:: (v) != 0 ->							\
+		exclusive = (slot == (v) && !claimed);			\
+		assert(exclusive);					\
+		claimed = true						\
+	:: else -> skip							\
+	fi
+#define STORE(v)	slot = (v); claimed = false
 
-/* atomic_waker_register(aw, me); ret: 0 or EBUSY */
-inline same_hook()
-{
-#ifdef SAME_WAKER_PROBE
-	assert(false)	/* run.sh: the same-waker path is reachable */
-#else
-	skip
-#endif
-}
+/* put() of a counted waker (a sleeper holds no reference) */
+#define PUT(v)								\
+	if								\
+	:: !ISSLP(v) ->							\
+		no_double_put = refs[REG(v)] > 0;			\
+		assert(no_double_put);					\
+		refs[REG(v)]--						\
+	:: else -> skip							\
+	fi
 
-inline do_register(me, ret, old, st, w)
-{
-	/* aw_slot_holds(): a peek, unowned; arm woken[] */
-#ifdef MUT_PEEK_ANY_WAKER
-	d_step { woken[me] = false; same = (slot != 0) };
-#else
-	d_step { woken[me] = false; same = (slot == me) };
-#endif
-	if
-	:: same -> same_hook(); ret = 0; goto registered
-	:: else -> skip
-	fi;
-	/* (D) cmpxchg_acquire(WAITING -> REGISTERING) */
-	d_step {
-		st = state;
-		if
-		:: st == WAITING -> state = REGISTERING; OWN; owed[me] = false
-		:: else -> skip
-		fi
-	}
-	if
-	:: st != WAITING ->		/* aw_register_contended() */
-		if
-		:: st & REGISTERING -> ret = EBUSY
-		:: else ->
-#ifndef MUT_CONTENDED_NO_WAKE
-			woken[me] = true;	/* w->ops->wake(): no get/put */
-#endif
-			ret = 0
-		fi
-	:: else ->		/* aw_slot_take, aw_get, aw_slot_set */
-		d_step { MINE; old = slot; slot = 0 };
-		d_step { MINE; refs[me]++; slot = me };
-#ifdef MUT_UNLOCK_PLAIN_STORE
-		/* (A) a plain store: a WAKING set meanwhile is lost */
-		d_step { state = WAITING; owner = 0 };
-#else
-		/* (A) cmpxchg(REGISTERING -> WAITING) */
-		d_step {
-			if
-			:: state == REGISTERING -> state = WAITING; owner = 0;
-				st = 0
-			:: else -> st = 1
-			fi
-		}
-		if
-		:: st ->		/* aw_register_raced(), (E) */
-#ifdef MUT_UNLOCK_BEFORE_TAKE
-			d_step { state = WAITING; owner = 0 };
-			d_step { MINE; w = slot; slot = 0 };
-#else
-			d_step { MINE; w = slot; slot = 0 };
-			d_step { state = WAITING; owner = 0 };	/* xchg */
-#endif
-#ifdef MUT_RACED_NO_WAKE
-			d_step { PUT(w); w = 0 }	/* dropped, not woken */
-#else
-			wake_waker(w)
-#endif
-		:: else -> skip
-		fi;
-#endif
-		d_step {
-			delegated_wake = !owed[me] || woken[me];
-			assert(delegated_wake)
-		};
-		/* aw_waker_drop(&old) */
-		if
-		:: old != 0 ->
-			d_step {
-#ifndef MUT_NO_PUT_ON_REPLACE
-				PUT(old);
-#endif
-				replaced[old] = true;
-				old = 0
-			}
-		:: else -> skip
-		fi;
-		ret = 0
-	fi;
-registered:
-	skip
-}
+/* Another registrant's waker left the slot without being woken. */
+#define RELEASE(v, me)							\
+	if								\
+	:: (v) != 0 && REG(v) != (me) -> released[REG(v)] = true	\
+	:: else -> skip							\
+	fi
 
 /*
- * aw_take(): (B) fetch_or, take the slot, (C) xchg_release(WAITING); out: 0
- * or id.  (IRQs are off in the C code: no effect on the interleavings of
- * other CPUs, which is all there is here.)  At (C) the state must be
- * exactly WAKING, which is what makes the xchg an unlock.
+ * Registrant @me's waker is in the slot from now on (stored or found):
+ * what releases it from here is a release of this arm's waker.  A waker
+ * taken before is stale: dropping it does not release this one.
  */
-inline do_aw_take(out, st)
+#define ARM(me, k)							\
+	released[me] = false;						\
+	for (k : 1 .. NWAKE) {						\
+		if							\
+		:: held[k] == (me) -> fresh[k] = false			\
+		:: else -> skip						\
+		fi							\
+	};								\
+	k = 0
+
+/* get() of a counted waker */
+#define GET(v)								\
+	if								\
+	:: !ISSLP(v) -> refs[REG(v)]++					\
+	:: else -> skip							\
+	fi
+
+/*
+ * register() returns @r once it no longer reads or writes the slot (what
+ * it still does, put(old), is its own business): the -EBUSY check.
+ */
+#define RETURN(r)							\
+	ret = (r);							\
+	inreg[me] = false;						\
+	ebusy_only_if_racing = ret != EBUSY || overlapped[me];		\
+	assert(ebusy_only_if_racing)
+
+/* atomic_waker_register(aw, w) by registrant @me; ret: 0 or EBUSY */
+inline do_register(me, w, ret, old, cur, k)
 {
-	/* (B) cmpxchg(WAITING -> WAKING), then, if it failed, fetch_or */
+	/* the peek; ghosts: arm woken[], note overlapping calls */
 	d_step {
-		st = state;
-		if
-		:: st == WAITING -> state = WAKING; OWN
-#ifdef MUT_WAKE_NO_WAKING	/* an owned slot is not marked: */
-		:: st & REGISTERING -> owed[owner] = true	/* still owed */
-#endif
-		:: else -> skip
-		fi
-	}
-#ifndef MUT_WAKE_NO_WAKING
-	if
-	:: st != WAITING ->
-		d_step {
-			st = state;
-			state = state | WAKING;
+		inreg[me] = true; overlapped[me] = false;
+		for (k : 1 .. NREG) {
 			if
-			:: st == WAITING -> OWN
-			:: st & REGISTERING -> owed[owner] = true  /* pid == id */
+			:: k != me && inreg[k] ->
+				overlapped[k] = true; overlapped[me] = true
 			:: else -> skip
 			fi
-		}
-	:: else -> skip
-	fi;
-#endif
-	if
-	:: st == WAITING ->
-		d_step { MINE; out = slot; slot = 0 };
-#ifdef MUT_TAKE_UNLOCK_PLAIN
-		d_step { state = WAITING; owner = 0 }	/* (C) a store */
-#else
-		d_step { assert(state == WAKING); state = WAITING; owner = 0 }	/* (C) xchg */
-#endif
-	:: else -> skip
-	fi
-}
-
-/* atomic_waker_wake(): the empty-slot exit, then the slow path */
-inline do_wake(st, w)
-{
-	if
-	:: slot == 0 ->		/* peek; smp_mb() (F); peek again */
+		};
+		k = 0;
+		woken[me] = false;
+		old = slot;
+		ret = AGAIN;
 		if
-		:: slot == 0 -> skip
-		:: else -> do_aw_take(w, st)
+#ifdef MUT_PEEK_ANY_WAKER
+		:: old != 0 ->			/* any waker: "the same" */
+#else
+		:: old == w ->			/* the same waker: done */
+#endif
+#ifdef PROBE_SAME
+			PROBE(same);
+#endif
+			ARM(me, k); RETURN(0)
+		:: else -> skip
 		fi
-	:: else -> do_aw_take(w, st)
-	fi;
+	};
 	if
-	:: w != 0 -> wake_waker(w)
-	:: else -> skip
+	:: ret == AGAIN ->
+#ifdef MUT_REGISTER_WAITS
+		(slot == 0); old = 0;		/* waits for a take() */
+#endif
+#ifndef MUT_GET_AFTER_CMPXCHG
+		d_step { GET(w) };		/* before a take can see it */
+#endif
+		do
+		:: d_step {				/* (A) */
+#ifdef MUT_REGISTER_STORE
+			cur = old;			/* a plain store */
+#else
+			cur = slot;
+#endif
+			if
+			:: cur == old ->
+				TAKEOVER(old); STORE(w); RELEASE(old, me);
+				ARM(me, k); RETURN(0)
+			:: cur != old && cur == 0 ->	/* a take emptied it */
+#ifdef PROBE_RETRY
+				PROBE(retry);
+#endif
+#ifdef MUT_NO_RETRY
+				PUT(w); RETURN(EBUSY)
+#else
+				old = 0			/* try again */
+#endif
+			:: cur != old && cur != 0 ->	/* a racing register */
+#ifdef PROBE_EBUSY
+				PROBE(ebusy);
+#endif
+#ifndef MUT_EBUSY_NO_PUT
+				PUT(w);			/* never published */
+#endif
+				RETURN(EBUSY)
+			fi;
+			cur = 0
+		   };
+		   if
+		   :: ret == AGAIN -> skip
+		   :: else -> break
+		   fi
+		od;
+#ifdef MUT_GET_AFTER_CMPXCHG
+		if
+		:: ret == 0 -> d_step { GET(w) }	/* a take may have put it */
+		:: else -> skip
+		fi;
+#endif
+		/* aw_put(old): replaced, not woken */
+		if
+		:: ret == 0 && old != 0 ->
+#ifndef MUT_NO_PUT_OLD
+			d_step { PUT(old); old = 0 }
+#else
+			old = 0
+#endif
+		:: else -> old = 0
+		fi
+	:: else -> old = 0
 	fi
 }
 
-/* atomic_waker_take() ((F), one peek) then aw_waker_wake() */
-inline do_take_wake(st, w)
+/* (B) w = xchg(slot, 0), by waker @id */
+inline take_slot(id, w)
+{
+	d_step {
+		w = slot; TAKEOVER(w);
+#ifndef MUT_PLAIN_TAKE
+		STORE(0);
+#endif
+		if
+		:: w != 0 -> held[id] = REG(w); fresh[id] = true
+		:: else -> skip
+		fi
+	};
+#ifdef MUT_PLAIN_TAKE
+	d_step { STORE(0) }		/* a load, then a store */
+#endif
+}
+
+/* wake what waker @id took, then release it: aw_wake_put(), aw_waker_wake() */
+inline wake_put(id, w)
+{
+	d_step {
+		woken[REG(w)] = true;
+#ifdef MUT_SLEEPER_PUT
+		no_double_put = refs[REG(w)] > 0; assert(no_double_put);
+		refs[REG(w)]--;
+#else
+		PUT(w);
+#endif
+		held[id] = 0; fresh[id] = false; w = 0
+	}
+}
+
+/* atomic_waker_wake() by waker @id */
+inline do_wake(id, w)
 {
 	if
-	:: slot != 0 -> do_aw_take(w, st)
+	:: slot == 0 ->			/* the peek; (F) */
+#ifdef MUT_WAKE_NO_F
+		goto wake_done		/* one peek, no barrier */
+#else
+		if
+		:: slot == 0 -> goto wake_done	/* the second peek */
+		:: else -> skip
+		fi
+#endif
 	:: else -> skip
 	fi;
+	take_slot(id, w);		/* atomic_waker_wake_slowpath() */
 	if
-	:: w != 0 -> wake_waker(w)
+	:: w != 0 -> wake_put(id, w)	/* a sleeper: woken, no put */
+	:: else -> skip
+	fi;
+wake_done:
+	skip
+}
+
+/* atomic_waker_take(), then aw_waker_wake() or aw_waker_drop(), by waker @id */
+inline do_take(id, w)
+{
+	if
+	:: slot != 0 ->			/* (F); the peek */
+		take_slot(id, w);
+		if
+		:: ISSLP(w) ->		/* pinned, handed out as a task */
+#ifdef PROBE_PIN
+			PROBE(pin);
+#endif
+#ifndef MUT_TAKE_NO_PIN
+			d_step { refs[REG(w)]++; w = REG(w) }
+#else
+			w = REG(w)
+#endif
+		:: else -> skip
+		fi;
+		if
+		:: w != 0 -> wake_put(id, w)	/* aw_waker_wake() */
+		:: w != 0 ->			/* aw_waker_drop() */
+			d_step {
+				if
+				:: fresh[id] -> released[w] = true
+				:: else -> skip
+				fi;
+				PUT(w);
+				held[id] = 0; fresh[id] = false; w = 0
+			}
+		:: else -> skip
+		fi
 	:: else -> skip
 	fi
 }
 
 /* atomic_waker_finish_wait() by registrant @me */
-inline do_finish_wait(me, st, w)
+inline do_finish_wait(me, cur)
 {
 	if
-	:: slot != 0 ->		/* atomic_waker_is_registered() */
-#ifdef MUT_FINISH_WAIT_NO_LOCK
-		d_step { w = slot; slot = 0 }	/* takes it unowned */
+	:: slot == (me | SLP) ->	/* the peek */
+#ifdef MUT_FINISH_PLAIN
+		d_step { TAKEOVER(me | SLP); STORE(0) }	/* a plain store */
 #else
-		do_aw_take(w, st)
+		d_step {		/* cmpxchg_relaxed(me -> 0) */
+			cur = slot;
+			if
+			:: cur == (me | SLP) -> TAKEOVER(me | SLP); STORE(0)
+			:: else -> skip
+			fi
+		};
+#ifdef PROBE_FINISH_RACE
+		if
+		:: cur != (me | SLP) -> PROBE(finish_race)
+		:: else -> skip
+		fi;
 #endif
-	:: else -> skip
-	fi;
-	if
-	:: w == me -> d_step { PUT(w); w = 0 }	/* aw_waker_drop() */
-	:: w != 0 && w != me -> wake_waker(w)
+		cur = 0
+#endif
 	:: else -> skip
 	fi
 }
 
 proctype registrant(byte me)
 {
-	byte ret, old, st, w;
-	bool t, same;
+	byte ret, old, cur, w, k;
+	bool t;
 #ifdef ROUNDS
 	byte round;
 
@@ -287,37 +398,45 @@ proctype registrant(byte me)
 	:: break
 	:: true ->
 #endif
-		do_register(me, ret, old, st, w);
-		d_step { t = news[me]; news[me] = false }	/* test */
 		if
-		:: ret == EBUSY -> skip	/* prepare_wait: stays running */
-		:: ret == 0 && t -> skip	/* news: no sleep */
-		:: ret == 0 && !t ->
+		:: w = me | SLP		/* wait_event: prepare_wait() */
+		:: w = me		/* a hand-written loop: a task waker */
+		fi;
+		do_register(me, w, ret, old, cur, k);
+		/*
+		 * The test.  -EBUSY: prepare_wait() set the task running, so
+		 * it does not sleep.  t: it sleeps.
+		 */
+#ifdef MUT_EBUSY_SLEEPS	/* prepare_wait: -EBUSY leaves it TASK_*INTERRUPTIBLE */
+		d_step {
+			t = (ret == 0 || ISSLP(w)) && !news[me];
+			news[me] = false; ret = 0
+		};
+#else
+		d_step { t = ret == 0 && !news[me]; news[me] = false; ret = 0 };
+#endif
+		if
+		:: !t -> skip
+		:: t ->
 			/* schedule() */
 			atomic {
 				quiet++;
-				(woken[me] || replaced[me] ||
+				(woken[me] || released[me] ||
 				 (wakers_done == NWAKE && quiet == NREG))
 			}
 			d_step {
 				quiet--;
-				/* not woken: no news may have come since */
-				no_lost_wakeup = woken[me] || replaced[me] ||
+				/* neither woken nor released: no news since */
+				no_lost_wakeup = woken[me] || released[me] ||
 						 !news[me];
 				assert(no_lost_wakeup)
 			}
 		fi;
-		replaced[me] = false;
-		/*
-		 * The wait_event loop ends with finish_wait(); a hand-written
-		 * one may leave its waker registered, and register it again
-		 * next round: the same-waker skip.
-		 */
 		if
-		:: do_finish_wait(me, st, w)
-		:: skip
+		:: ISSLP(w) -> do_finish_wait(me, cur)
+		:: else -> skip		/* a task waker stays registered */
 		fi;
-		d_step { t = 0; ret = 0; old = 0; st = 0; w = 0; same = 0 }
+		d_step { t = 0; w = 0 }
 #ifdef ROUNDS
 	}
 #else
@@ -326,19 +445,9 @@ proctype registrant(byte me)
 	quiet++
 }
 
-inline publish()
-{
-	d_step {
-		for (i : 1 .. NREG) {
-			news[i] = true
-		};
-		i = 0
-	}
-}
-
 proctype waker(byte id)
 {
-	byte st, w, i;
+	byte w, i;
 #ifdef ROUNDS
 	byte round;
 
@@ -351,21 +460,28 @@ proctype waker(byte id)
 #ifdef MUT_PEEK_BEFORE_STORE
 		/* wake()'s empty-slot test made before the condition store */
 		if
-		:: slot == 0 -> publish()
-		:: else -> publish(); do_aw_take(w, st);
+		:: slot == 0 ->
+			d_step { for (i : 1 .. NREG) { news[i] = true }; i = 0 }
+		:: else ->
+			d_step { for (i : 1 .. NREG) { news[i] = true }; i = 0 };
+			take_slot(id, w);
 			if
-			:: w != 0 -> wake_waker(w)
+			:: w != 0 -> wake_put(id, w)
 			:: else -> skip
 			fi
-		fi;
+		fi
 #else
-		publish();		/* WRITE_ONCE(condition) */
+		d_step {		/* WRITE_ONCE(condition) */
+			for (i : 1 .. NREG) {
+				news[i] = true
+			};
+			i = 0
+		};
 		if
-		:: id == 1 -> do_wake(st, w)
-		:: else -> do_take_wake(st, w)
-		fi;
+		:: id == 1 -> do_wake(id, w)
+		:: else -> do_take(id, w)
+		fi
 #endif
-		d_step { st = 0; w = 0 }
 #ifdef ROUNDS
 	}
 #else
@@ -375,29 +491,38 @@ proctype waker(byte id)
 }
 
 init {
-	byte i, st, w;
+	byte i, w;
 
 	atomic {
-		/* registrant i gets _pid i: owner doubles as a waker id */
+		/* registrant i gets _pid i, waker i gets _pid NREG + i */
 		for (i : 1 .. NREG) {
 			run registrant(i)
 		}
 		for (i : 1 .. NWAKE) {
 			run waker(i)
 		}
+		i = 0
 	}
 	_nr_pr == 1;
-	/* atomic_waker_destroy(): take (one peek), drop */
+	/* every wait took its sleeper out: nothing reaches an exited task */
+	d_step { balanced = !ISSLP(slot); assert(balanced) };
+	/* atomic_waker_destroy(): take ((F), a peek, (B)), then drop */
 	if
-	:: slot != 0 -> do_aw_take(w, st)
-	:: else -> skip
-	fi;
-	if
-	:: w != 0 -> d_step { PUT(w) }
+	:: slot != 0 ->
+		d_step { w = slot; TAKEOVER(w); STORE(0) };
+		if
+		:: ISSLP(w) -> d_step { refs[REG(w)]++; w = REG(w) }
+		:: else -> skip
+		fi;
+#ifndef MUT_DESTROY_NO_DROP
+		d_step { PUT(w); w = 0 }
+#else
+		w = 0				/* taken, forgotten */
+#endif
 	:: else -> skip
 	fi;
 	d_step {
-		balanced = (state == WAITING && slot == 0);
+		balanced = slot == 0;
 		for (i : 1 .. NREG) {
 			balanced = balanced && refs[i] == 0
 		};
