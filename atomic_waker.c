@@ -4,10 +4,10 @@
  *
  * A driver's completion path is "IRQ finishes the work, the sleeper must
  * wake".  completion and swait take a raw spinlock on every complete(); a bare
- * wait queue takes one on every wake_up(); rcuwait needs its waiters
- * serialized and wakes only tasks.  atomic_waker is futures' AtomicWaker in
- * one word: the slot holds the waker itself, a tagged pointer, so register
- * and wake are one atomic each, and any of them may race with the others.
+ * wait queue takes one on every wake_up(); rcuwait wakes only tasks.
+ * atomic_waker is futures' AtomicWaker in one word: the slot holds the
+ * waker itself, a tagged pointer, so register and wake are one atomic each,
+ * and a wake may race with anything.
  *
  * The protocol, with the barriers named as the comments below name them:
  *
@@ -18,16 +18,16 @@
  *   (A) cmpxchg(slot, old -> w), full:   (B) w = xchg(slot, 0), full
  *       done: release old, unwoken       wake w (take: hand it out),
  *                                            release w
- *       slot now 0 (a take, or a
- *         finish_wait, emptied it):
- *         old = 0, try (A) again
+ *       slot now 0 (a take
+ *         emptied it): old = 0,
+ *         try (A) again
  *       slot now another waker (a
  *         racing register): -EBUSY
  *
  * The slot only ever goes from a waker to another by a register() and from
  * a waker to 0 by a take() (or by finish_wait() taking its own sleeper
- * back), each one RMW, so whoever's RMW reads a waker owns it: it is
- * released exactly once, and nothing waits for anything.
+ * back), each one RMW, so whoever's successful RMW reads a waker owns it:
+ * it is released exactly once, and nothing waits for anything.
  *
  * The empty-slot exit (F) is store buffering between the two sides, with a
  * full barrier on each:
@@ -63,8 +63,9 @@
 #endif
 
 /*
- * The tag bits need this much alignment: 4 bytes for every kind, 8 for a
- * task (tasks are allocated L1_CACHE_BYTES aligned, see fork_init()).
+ * The tag bits need this much alignment: 4 bytes for every kind (not so on
+ * m68k, which this refuses to build for), 8 for a task (tasks are
+ * allocated L1_CACHE_BYTES aligned, see fork_init(), and init_task).
  */
 static_assert(__alignof__(struct wait_queue_head) >= 4);
 static_assert(__alignof__(struct work_struct) >= 4);
@@ -80,10 +81,16 @@ static __always_inline unsigned long aw_kind(unsigned long w)
 	return kind == AW_KIND_TASK ? w & AW_TASK_MASK : kind;
 }
 
-/* Tasks, tag 0 in the two low bits, keep a third bit for the sleeper tag. */
+/* A task's pointer (AW_KIND_TASK or AW_KIND_SLEEPER): three tag bits. */
+static __always_inline struct task_struct *aw_task(unsigned long w)
+{
+	return (struct task_struct *)(w & ~AW_TASK_MASK);
+}
+
+/* Any other kind's pointer: two tag bits. */
 static __always_inline void *aw_ptr(unsigned long w)
 {
-	return (void *)(w & ~(w & AW_KIND_MASK ? AW_KIND_MASK : AW_TASK_MASK));
+	return (void *)(w & ~AW_KIND_MASK);
 }
 
 static __always_inline struct aw_callback *aw_cb(unsigned long w)
@@ -91,16 +98,20 @@ static __always_inline struct aw_callback *aw_cb(unsigned long w)
 	return aw_ptr(w);
 }
 
-/* Does @w look like a waker: a known kind and a pointer. */
+/* Does @w look like a waker: a pointer, of a kind a caller may register. */
 static bool aw_waker_valid(unsigned long w)
 {
+	const struct aw_callback *cb = aw_cb(w);
+
+	if (!aw_ptr(w))
+		return false;
 	switch (aw_kind(w)) {
 	case AW_KIND_TASK:
 	case AW_KIND_WAIT_QUEUE:
 	case AW_KIND_WORK:
-		return aw_ptr(w);
+		return true;
 	case AW_KIND_CALLBACK:
-		return aw_ptr(w) && aw_cb(w)->ops && aw_cb(w)->ops->wake;
+		return cb->ops && cb->ops->wake;
 	default:	/* AW_KIND_SLEEPER: only the sleep helpers make one */
 		return false;
 	}
@@ -110,7 +121,7 @@ static __always_inline void aw_get(unsigned long w)
 {
 	switch (aw_kind(w)) {
 	case AW_KIND_TASK:
-		get_task_struct(aw_ptr(w));
+		get_task_struct(aw_task(w));
 		break;
 	case AW_KIND_CALLBACK:
 		if (aw_cb(w)->ops->get)
@@ -125,7 +136,7 @@ static __always_inline void aw_put(unsigned long w)
 		return;
 	switch (aw_kind(w)) {
 	case AW_KIND_TASK:
-		put_task_struct(aw_ptr(w));
+		put_task_struct(aw_task(w));
 		break;
 	case AW_KIND_CALLBACK:
 		if (aw_cb(w)->ops->put)
@@ -144,8 +155,8 @@ static __always_inline void aw_wake_put(unsigned long w)
 
 	switch (aw_kind(w)) {
 	case AW_KIND_TASK:
-		wake_up_process(aw_ptr(w));
-		put_task_struct(aw_ptr(w));
+		wake_up_process(aw_task(w));
+		put_task_struct(aw_task(w));
 		break;
 	case AW_KIND_WAIT_QUEUE:
 		wake_up_all(aw_ptr(w));
@@ -216,8 +227,9 @@ EXPORT_SYMBOL_GPL(atomic_waker_init);
  * are serialized, and take() and finish_wait() only empty the slot.  So if
  * the slot reads @w, either our earlier register() stored it, and its (A)
  * ordered the store before the caller's loads, or a take() is emptying the
- * slot right now and wakes @w.  A take() that emptied it and woke @w
- * before this call is not missed: the wake's own ordering (rule 3 in
+ * slot right now and owns @w: it wakes @w, or drops it as a take() after
+ * this register() would.  A take() that emptied it and woke @w before this
+ * call is not missed: the wake's own ordering (rule 3 in
  * atomic_waker.h) makes the empty slot visible here
  * (model/litmus/aw-same-waker-peek+emptied.litmus).
  */
@@ -234,17 +246,20 @@ static int aw_register(struct atomic_waker *aw, unsigned long w)
 	 * write sees @w, and the reference get() took.  Pairs with (F): the
 	 * slot is stored before the caller loads its condition, so an
 	 * empty-slot wake() cannot be missed.  A failed cmpxchg that read 0
-	 * read it from a take()'s (B) or a finish_wait(), so we try again; one
-	 * that read a waker read it from a racing register(): -EBUSY, with no
-	 * ordering promised.
+	 * read it from a take()'s (B), so we try again, once at most: from 0,
+	 * only a racing register() can make it fail, and one that read a
+	 * waker read it from a racing register(): -EBUSY, with no ordering
+	 * promised.
 	 */
 	while (!atomic_long_try_cmpxchg(&aw->slot, &old, w)) {
 		if (!old)
 			continue;
 		aw_put(w);
-		/* A racing register() of @w itself: @w is in, as for the peek. */
+		/* A racing register() of @w itself: @w is in, as if peeked. */
 		return old == (long)w ? 0 : -EBUSY;
 	}
+	/* A sleeper replaced is never woken through @aw: see atomic_waker.h */
+	AW_MISUSE(aw_kind(old) == AW_KIND_SLEEPER);
 	aw_put(old);		/* replaced, not woken: its reference is ours */
 	return 0;
 }
@@ -295,28 +310,6 @@ static __always_inline unsigned long aw_take(struct atomic_waker *aw)
 	return atomic_long_xchg(&aw->slot, 0);
 }
 
-/*
- * aw_take() that wakes an unpinned sleeper before preemption is back on.
- * Any other waker is returned, for the caller to wake with preemption as it
- * had it: a wait queue's lock sleeps under PREEMPT_RT.
- * Return: the waker left to wake, or 0; *@taken says whether there was one.
- */
-static __always_inline unsigned long aw_take_wake_sleeper(struct atomic_waker *aw,
-							  bool *taken)
-{
-	unsigned long w;
-
-	preempt_disable();
-	w = aw_take(aw);
-	*taken = w;
-	if (aw_kind(w) == AW_KIND_SLEEPER) {
-		wake_up_process(aw_ptr(w));
-		w = 0;		/* a sleeper holds no reference */
-	}
-	preempt_enable();
-	return w;
-}
-
 /**
  * atomic_waker_take - empty the slot and hand back its waker, not woken
  * @aw: the atomic_waker
@@ -334,14 +327,19 @@ bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
 	unsigned long w;
 
 	out->word = 0;
-	smp_mb(); /* (F), pairs with (A): see the comment at the top */
-	if (!atomic_waker_is_registered(aw) || WARN_ON_ONCE(in_nmi()))
+	if (WARN_ON_ONCE(in_nmi()))
 		return false;
+	/* As atomic_waker_wake(): a full slot needs no (F), (B) is one. */
+	if (!atomic_waker_is_registered(aw)) {
+		smp_mb(); /* (F), pairs with (A): see the comment at the top */
+		if (!atomic_waker_is_registered(aw))
+			return false;
+	}
 
 	preempt_disable();
 	w = aw_take(aw);
 	if (aw_kind(w) == AW_KIND_SLEEPER) {
-		get_task_struct(aw_ptr(w));	/* it may be woken late */
+		get_task_struct(aw_task(w));	/* it may be woken late */
 		w &= ~AW_KIND_SLEEPER;		/* now a pinned task */
 	}
 	preempt_enable();
@@ -363,15 +361,23 @@ EXPORT_SYMBOL_GPL(atomic_waker_take);
 bool atomic_waker_wake_slowpath(struct atomic_waker *aw)
 {
 	unsigned long w;
-	bool taken;
 
 	if (WARN_ON_ONCE(in_nmi()))
 		return false;
 
-	w = aw_take_wake_sleeper(aw, &taken);
-	if (w)			/* any waker but a sleeper */
+	preempt_disable();
+	w = aw_take(aw);
+	if (aw_kind(w) == AW_KIND_SLEEPER)
+		wake_up_process(aw_task(w));	/* inside the RCU section */
+	preempt_enable();
+
+	/*
+	 * Any other kind with preemption as the caller had it: a wait queue's
+	 * lock sleeps under PREEMPT_RT.
+	 */
+	if (w && aw_kind(w) != AW_KIND_SLEEPER)
 		aw_wake_put(w);
-	return taken;
+	return w;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_wake_slowpath);
 
@@ -420,9 +426,11 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 {
 	/*
 	 * set_current_state() is a full barrier: the task state is stored
-	 * before register() publishes current.  Pairs with the barrier that
-	 * try_to_wake_up() executes before it reads the state: a wake() that
-	 * lands before schedule() leaves us runnable.
+	 * before register() publishes current, and before the caller's test
+	 * of its condition even when register() only peeks (no (A) then), so
+	 * it must not become __set_current_state().  Pairs with (B) and the
+	 * barrier that try_to_wake_up() executes before it reads the state: a
+	 * wake() that lands before schedule() leaves us runnable.
 	 */
 	set_current_state(state);
 	if (aw_register(aw, aw_sleeper()) == -EBUSY)
@@ -452,8 +460,9 @@ void atomic_waker_finish_wait(struct atomic_waker *aw)
 	/*
 	 * We wrote the slot or found our waker in it, so this reads our
 	 * waker or a later value.  Relaxed: no condition is published here
-	 * and nothing is read from the slot's past; a take() that got us
-	 * first wakes us within its RCU section, which is harmless.
+	 * and nothing is read from the slot's past.  A wake() that got us
+	 * first may still wake us, within its RCU section, and a take() holds
+	 * us pinned: either is a harmless spurious wakeup later.
 	 */
 	if (atomic_long_read(&aw->slot) == (long)me)
 		atomic_long_cmpxchg_relaxed(&aw->slot, me, 0);

@@ -24,7 +24,7 @@
  * lock, no state to hand over, and no call ever waits for another.
  *
  * Who may run concurrently with whom ("-" no restriction, "S" the caller
- * must serialize; a racing call is detected and reported, never lost):
+ * must serialize):
  *
  *              | register | wake/take | destroy
  *   register   |    S     |     -     |    S
@@ -34,28 +34,33 @@
  * (atomic_waker_prepare_wait() and atomic_waker_finish_wait(), and so the
  * wait_event helpers, count as register().)
  *
- * Two register() calls racing: the one whose cmpxchg finds the other's waker
- * returns -EBUSY and stores nothing; its waker is neither kept nor woken.
- * (A register() of the waker the slot already holds only peeks at it and
- * returns 0.)  One consumer per atomic_waker, as with rcuwait: a second
- * sleeper replaces the first, which is then released, not woken.
+ * Racing register() calls are a bug, which costs a wakeup but never a
+ * reference: the one whose cmpxchg finds the other's waker returns -EBUSY
+ * and stores nothing; one that comes just after the other replaces its
+ * waker, which is released unwoken.  (A register() of the waker the slot
+ * already holds only peeks at it and returns 0.)  One consumer per
+ * atomic_waker, as with rcuwait: a sleeper that another register()
+ * replaces is never woken through @aw, and sleeps on unless something else
+ * wakes it (a warning with AW_DEBUG).
  *
  * Contexts:
  *   register          process, softirq or hard-IRQ context
  *   wake, take        any context, hard IRQ with IRQs off included; never NMI
- *                     (refused with a warning: defer through irq_work)
+ *                     (refused with a warning, the waker left registered:
+ *                     defer through irq_work).  Under PREEMPT_RT a wait
+ *                     queue waker must not be woken from hard IRQ
  *   wait_event*       process context, may sleep
  *   destroy           any context but NMI, once no other call can start
  *
  * Ordering, in Linux-kernel memory model terms:
  *   (1) A store made before atomic_waker_wake() and a load made after an
- *       atomic_waker_register() that stored its waker cannot both miss each
+ *       atomic_waker_register() that returned 0 cannot both miss each
  *       other: either the load sees the store, or that wake() (or one that
  *       took the waker out before it) wakes the waker.
- *   (2) A wake() that finds the slot emptied by another wake() and returns
- *       false has still ordered its earlier stores before the next
- *       register(): the next registrant sees them (tokio's
- *       failed_wake_synchronizes).
+ *   (2) A wake() that finds the slot emptied (by a wake(), a take() or a
+ *       finish_wait()) and returns false has still ordered its earlier
+ *       stores before the next register(): the next registrant sees them
+ *       (tokio's failed_wake_synchronizes).
  *   (3) When a waker is woken, the wake-up function (wake_up_process() and
  *       friends) gives the ordering between the producer's stores and the
  *       woken party's loads; atomic_waker adds no other ordering.  A
@@ -66,8 +71,9 @@
  *   - a task registered with aw_waker_task() is pinned with
  *     get_task_struct() while it sits in the slot, so it may exit while
  *     registered; the reference is dropped by wake(), by the register() that
- *     replaces it, or by destroy().  Under PREEMPT_RT put_task_struct() from
- *     atomic context defers the free through RCU.
+ *     replaces it, by aw_waker_wake() or aw_waker_drop() after a take(), or
+ *     by destroy().  Under PREEMPT_RT put_task_struct() from atomic context
+ *     defers the free through RCU.
  *   - the sleep helpers register current without a reference, as rcuwait
  *     does: the task takes itself out before the wait returns, and wake()
  *     reaches it with preemption off, an RCU read-side critical section.
@@ -121,11 +127,11 @@ struct aw_callback_ops {
  *
  * Like a struct callback_head: the caller owns the memory and keeps it alive
  * while it may be in a slot (or counts it with @ops->get and @ops->put).
- * It must be at least 4-byte aligned, which its pointer member ensures.
+ * It is 4-byte aligned, for the tag bits of its waker (struct aw_waker).
  */
 struct aw_callback {
 	const struct aw_callback_ops *ops;
-};
+} __aligned(4);
 
 /**
  * struct aw_waker - a waker: a tagged pointer to what to wake, passed by value
@@ -141,10 +147,12 @@ struct aw_waker {
 };
 
 /*
- * The kinds, in the low bits of a waker's word.  Every pointer is at least
- * 4-byte aligned; a task_struct is cache-line aligned, so tasks use a third
- * bit to tell a pinned task from a sleeper (current, registered unpinned by
- * the sleep helpers).
+ * The kinds, in the low bits of a waker's word.  Every kind is at least
+ * 4-byte aligned (atomic_waker.c checks at build time: so not on m68k,
+ * where an int is 2-byte aligned, nor when embedded __packed); a
+ * task_struct is cache-line aligned, so tasks use a third bit to tell a
+ * pinned task from a sleeper (current, registered unpinned by the sleep
+ * helpers).
  */
 #define AW_KIND_TASK		0UL
 #define AW_KIND_WAIT_QUEUE	1UL
@@ -170,6 +178,13 @@ struct atomic_waker {
 /**
  * aw_waker_task - a waker that wakes @tsk with wake_up_process()
  * @tsk: the task; pinned with get_task_struct() while it is registered
+ *
+ * To sleep on it, set the task state before registering (as
+ * atomic_waker_prepare_wait() does), then test the condition, then
+ * schedule(): a wake() that lands before the sleep leaves the task
+ * runnable.  A wake may also come late, after the wait is over (a take()
+ * can hold the waker for a while): a sleep loop must tolerate spurious
+ * wakeups, as with rcuwait or a wake_q.
  *
  * Context: any.
  * Return: the waker, to pass to atomic_waker_register().
@@ -271,9 +286,10 @@ static inline bool atomic_waker_is_registered(const struct atomic_waker *aw)
  * @aw: the atomic_waker
  *
  * Only for a caller that has executed a full barrier after storing its
- * condition: smp_mb(), a value-returning atomic RMW such as atomic_inc_return()
- * or atomic_xchg(), or smp_mb__after_atomic() after a non-returning one.
- * The empty case is then a single load.
+ * condition: smp_mb(); a fully ordered value-returning atomic RMW such as
+ * atomic_inc_return() or atomic_xchg() (not a _relaxed, _acquire or
+ * _release one; a cmpxchg only if it succeeded); or smp_mb__after_atomic()
+ * after a non-returning one.  The empty case is then a single load.
  *
  * Context: as atomic_waker_wake().
  * Return: as atomic_waker_wake().
@@ -300,7 +316,7 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  */
 static inline bool atomic_waker_wake(struct atomic_waker *aw)
 {
-	/* A full slot needs no (F): the slow path's xchg (B) is fully ordered. */
+	/* A full slot needs no (F): the slow path's xchg (B) is a full one. */
 	if (!atomic_waker_is_registered(aw)) {
 		smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
 		if (!atomic_waker_is_registered(aw))
