@@ -99,7 +99,7 @@ static __always_inline struct aw_callback *aw_cb(unsigned long w)
 }
 
 /* Does @w look like a waker: a pointer, of a kind a caller may register. */
-static bool aw_waker_valid(unsigned long w)
+static __always_inline bool aw_waker_valid(unsigned long w)
 {
 	const struct aw_callback *cb = aw_cb(w);
 
@@ -233,7 +233,8 @@ EXPORT_SYMBOL_GPL(atomic_waker_init);
  * atomic_waker.h) makes the empty slot visible here
  * (model/litmus/aw-same-waker-peek+emptied.litmus).
  */
-static int aw_register(struct atomic_waker *aw, unsigned long w)
+static __always_inline int aw_register(struct atomic_waker *aw,
+				       unsigned long w)
 {
 	long old = atomic_long_read(&aw->slot);
 
@@ -258,9 +259,11 @@ static int aw_register(struct atomic_waker *aw, unsigned long w)
 		/* A racing register() of @w itself: @w is in, as if peeked. */
 		return old == (long)w ? 0 : -EBUSY;
 	}
-	/* A sleeper replaced is never woken through @aw: see atomic_waker.h */
-	AW_MISUSE(aw_kind(old) == AW_KIND_SLEEPER);
-	aw_put(old);		/* replaced, not woken: its reference is ours */
+	if (old) {		/* replaced, not woken: its reference is ours */
+		/* A sleeper replaced is never woken through @aw: see the .h */
+		AW_MISUSE(aw_kind(old) == AW_KIND_SLEEPER);
+		aw_put(old);
+	}
 	return 0;
 }
 
@@ -367,17 +370,21 @@ bool atomic_waker_wake_slowpath(struct atomic_waker *aw)
 
 	preempt_disable();
 	w = aw_take(aw);
-	if (aw_kind(w) == AW_KIND_SLEEPER)
+	if (aw_kind(w) == AW_KIND_SLEEPER) {
 		wake_up_process(aw_task(w));	/* inside the RCU section */
+		preempt_enable();
+		return true;
+	}
 	preempt_enable();
 
 	/*
 	 * Any other kind with preemption as the caller had it: a wait queue's
 	 * lock sleeps under PREEMPT_RT.
 	 */
-	if (w && aw_kind(w) != AW_KIND_SLEEPER)
-		aw_wake_put(w);
-	return w;
+	if (!w)
+		return false;
+	aw_wake_put(w);
+	return true;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_wake_slowpath);
 
