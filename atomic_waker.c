@@ -222,25 +222,30 @@ void atomic_waker_init(struct atomic_waker *aw)
 EXPORT_SYMBOL_GPL(atomic_waker_init);
 
 /*
- * Store @w in the slot, releasing the waker it replaces.  The same waker
- * is a peek, without an RMW: only a register() stores a waker, registers
- * are serialized, and take() and finish_wait() only empty the slot.  So if
- * the slot reads @w, either our earlier register() stored it, and its (A)
- * ordered the store before the caller's loads, or a take() is emptying the
- * slot right now and owns @w: it wakes @w, or drops it as a take() after
- * this register() would.  A take() that emptied it and woke @w before this
- * call is not missed: the wake's own ordering (rule 3 in
+ * The same waker is a peek, without an RMW: only a register() stores a
+ * waker, registers are serialized, and take() and finish_wait() only empty
+ * the slot.  So if the slot reads @w, either our earlier register() stored
+ * it, and its (A) ordered the store before the caller's loads, or a take()
+ * is emptying the slot right now and owns @w: it wakes @w, or drops it as
+ * a take() after this register() would.  A take() that emptied it and woke
+ * @w before this call is not missed: the wake's own ordering (rule 3 in
  * atomic_waker.h) makes the empty slot visible here
  * (model/litmus/aw-same-waker-peek+emptied.litmus).
  */
-static __always_inline int aw_register(struct atomic_waker *aw,
-				       unsigned long w)
+static __always_inline bool aw_slot_holds(struct atomic_waker *aw,
+					  unsigned long w, long *old)
 {
-	long old = atomic_long_read(&aw->slot);
+	*old = atomic_long_read(&aw->slot);
+	return *old == (long)w;
+}
 
-	if (old == (long)w)
-		return 0;
-
+/*
+ * Store @w in the slot, which read @old (not @w), releasing the waker it
+ * replaces.
+ */
+static __always_inline int aw_store(struct atomic_waker *aw, long old,
+				    unsigned long w)
+{
 	aw_get(w);		/* before a take() can see it in the slot */
 	/*
 	 * (A) Fully ordered.  Pairs with (B): a take() whose xchg reads this
@@ -286,11 +291,15 @@ static __always_inline int aw_register(struct atomic_waker *aw,
  */
 int atomic_waker_register(struct atomic_waker *aw, struct aw_waker w)
 {
+	long old;
+
+	if (aw_slot_holds(aw, w.word, &old))
+		return w.word ? 0 : -EINVAL;	/* 0 is no waker */
 	if (AW_MISUSE(!aw_waker_valid(w.word)))
 		return -EINVAL;
 	if (WARN_ON_ONCE(in_nmi()))
 		return -EOPNOTSUPP;
-	return aw_register(aw, w.word);
+	return aw_store(aw, old, w.word);
 }
 EXPORT_SYMBOL_GPL(atomic_waker_register);
 
@@ -431,6 +440,9 @@ static unsigned long aw_sleeper(void)
  */
 int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 {
+	unsigned long me = aw_sleeper();
+	long old;
+
 	/*
 	 * set_current_state() is a full barrier: the task state is stored
 	 * before register() publishes current, and before the caller's test
@@ -440,7 +452,7 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 	 * wake() that lands before schedule() leaves us runnable.
 	 */
 	set_current_state(state);
-	if (aw_register(aw, aw_sleeper()) == -EBUSY)
+	if (!aw_slot_holds(aw, me, &old) && aw_store(aw, old, me) == -EBUSY)
 		__set_current_state(TASK_RUNNING); /* nobody would wake us */
 	if (signal_pending_state(state, current))
 		return -ERESTARTSYS;

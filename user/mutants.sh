@@ -24,7 +24,7 @@ mutants=(
 "retry_is_ebusy|c|s/if \(!old\)\n\t\t\tcontinue;\n//|a cmpxchg that fails on 0 (a take emptied the slot) returns -EBUSY instead of trying again"
 "busy_same_is_ebusy|c|s/return old == \(long\)w \? 0 : -EBUSY;/return -EBUSY;/|a register() that lost a race to its own waker reports -EBUSY although the waker is in"
 "replaced_not_put|c|s/\taw_put\(old\);[^\n]*\n//|the waker a register() replaces is never put"
-"peek_any_waker|c|s/if \(old == \(long\)w\)\n\t\treturn 0;/if (old)\n\t\treturn 0;/|the same-waker peek returns 0 for any waker in the slot"
+"peek_any_waker|c|s/return \*old == \(long\)w;/return *old;/|the same-waker peek returns 0 for any waker in the slot"
 "get_after_cmpxchg|c|s/\taw_get\(w\);[^\n]*\n(.*?)\taw_put\(old\);/\$1\taw_get(w);\n\taw_put(old);/s|register() takes its reference after (A), when a take() may already have put it"
 "take_load_store|c|s/return atomic_long_xchg\(&aw->slot, 0\);/return ({ unsigned long __w = atomic_long_read(\&aw->slot); atomic_long_set(\&aw->slot, 0); __w; });/|take (B) is a load and a separate store, not one xchg"
 "wake_no_put|c|s/(aw_wake_put\(unsigned long w\)\n\{.*?)\t\tput_task_struct\(aw_task\(w\)\);\n(.*?)\t\tif \(ops->put\)\n\t\t\tops->put\(aw_cb\(w\)\);\n/\$1\$2/s|waking a waker never releases it"
