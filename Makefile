@@ -14,6 +14,7 @@
 #   make stock           atomic_waker + sample on Debian's stock kernel
 #   make dkms-check      dkms add/build/install/remove (root)
 #   make bench           benchmarks -> bench/results/
+#   make bench-kernel    the kernel benchmark on a non-debug tinyconfig kernel
 #   make user-check, user-mutants, model-check, litmus, torture
 #                        the proofs: see user/, model/, torture/
 #   make deps            install the Debian packages needed
@@ -37,7 +38,7 @@ KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
 TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
 
 .PHONY: all modules test-modules kernel run check lint deps clean \
-	modules_install sample-test stock dkms-check bench user-check \
+	modules_install sample-test stock dkms-check bench bench-kernel user-check \
 	user-mutants model-check litmus torture kcsan kasan
 
 SAMPLE_TEST := sample/test/aw_sample_test
@@ -101,6 +102,14 @@ BENCH_PKGS := librust-futures-core-dev librust-atomic-waker-dev \
 bench:
 	@$(SCRIPTS)/deps.sh $(BENCH_PKGS)
 	@bench/run.sh
+
+# The same on a kernel built from bench/bench-kernel.config (tinyconfig
+# without debug options, ~3 min to build once): bench/results/bench-kernel/
+bench-kernel:
+	@$(SCRIPTS)/deps.sh $(BENCH_PKGS)
+	@AW_FRAGMENT=$(CURDIR)/bench/bench-kernel.config $(SCRIPTS)/build-kernel.sh >/dev/null
+	@AW_BENCH_KDIR=$$(AW_FRAGMENT=$(CURDIR)/bench/bench-kernel.config \
+		$(SCRIPTS)/build-kernel.sh --path) bench/run.sh --kernel-only
 
 # Debian's stock kernel in QEMU with atomic_waker + the sample (~20-30 s).
 stock:

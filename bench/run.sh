@@ -5,12 +5,19 @@
 #   2. in kernel: bench/atomic_waker_bench.ko on Debian's stock non-debug
 #      kernel in QEMU (bench/vm.sh)
 # Usage: bench/run.sh [--user-only|--kernel-only]
-# Environment: KPARAMS (module params, e.g. "nruns=11 loops=50000"),
+# Environment: AW_BENCH_KDIR (a kernel objdir to boot instead of the stock
+# kernel, results then in results/bench-kernel/; make bench-kernel sets it),
+# KPARAMS (module params, e.g. "nruns=11 loops=50000"),
 # UARGS (user bench "nruns iterations", default "21 1000000"), SMP, AW_MEM,
 # AW_FORCE=1 to run even while a kernel build is using the CPUs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$here/results
+guest="Debian stock kernel ${AW_STOCK_RELEASE:-6.12.117+deb12-amd64} (no debug options)"
+if [[ -n ${AW_BENCH_KDIR:-} ]]; then	# see vm.sh and bench-kernel.config
+	out=$here/results/bench-kernel
+	guest="a kernel built from bench/bench-kernel.config (tinyconfig, no debug options): $(make -s -C "$AW_BENCH_KDIR" kernelrelease 2>/dev/null)"
+fi
 cache=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
 mode=${1:-all}
 mkdir -p "$out" "$cache/bench-logs"
@@ -32,7 +39,7 @@ fi
 	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) online CPUs"
 	echo "- host kernel: $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- compilers: $(gcc --version | head -n1); $(rustc --version)"
-	echo "- QEMU: $(qemu-system-x86_64 --version | head -n1), TCG (no KVM), -smp ${SMP:-2} -m ${AW_MEM:-1G}; guest: Debian stock kernel ${AW_STOCK_RELEASE:-6.12.117+deb12-amd64} (no debug options)"
+	echo "- QEMU: $(qemu-system-x86_64 --version | head -n1), TCG (no KVM), -smp ${SMP:-2} -m ${AW_MEM:-1G}; guest: $guest"
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 } >"$minfo"
 cat "$minfo"
