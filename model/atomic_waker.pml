@@ -327,7 +327,7 @@ wake_done:
 inline do_take(id, w)
 {
 	if
-	:: slot != 0 ->			/* (F); the peek */
+	:: slot != 0 ->			/* the peek, (F), the peek: one peek under SC */
 		take_slot(id, w);
 		if
 		:: ISSLP(w) ->		/* pinned, handed out as a task */
