@@ -341,12 +341,8 @@ bool atomic_waker_take(struct atomic_waker *aw, struct aw_waker *out)
 	out->word = 0;
 	if (WARN_ON_ONCE(in_nmi()))
 		return false;
-	/* As atomic_waker_wake(): a full slot needs no (F), (B) is one. */
-	if (!atomic_waker_is_registered(aw)) {
-		smp_mb(); /* (F), pairs with (A): see the comment at the top */
-		if (!atomic_waker_is_registered(aw))
-			return false;
-	}
+	if (!__atomic_waker_may_hold(aw))
+		return false;
 
 	preempt_disable();
 	w = aw_take(aw);

@@ -301,6 +301,20 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
 	return atomic_waker_wake_slowpath(aw);
 }
 
+/*
+ * Is there a waker to take, for a caller that has just stored its
+ * condition?  A peek, and only if the slot looks empty, (F) and a second
+ * look.  A full slot needs no (F): the xchg (B) that takes it is a full
+ * barrier.  For atomic_waker_wake() and atomic_waker_take().
+ */
+static inline bool __atomic_waker_may_hold(struct atomic_waker *aw)
+{
+	if (atomic_waker_is_registered(aw))
+		return true;
+	smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
+	return atomic_waker_is_registered(aw);
+}
+
 /**
  * atomic_waker_wake - wake the registered waker, if any, and empty the slot
  * @aw: the atomic_waker
@@ -316,12 +330,8 @@ static inline bool __atomic_waker_wake(struct atomic_waker *aw)
  */
 static inline bool atomic_waker_wake(struct atomic_waker *aw)
 {
-	/* A full slot needs no (F): the slow path's xchg (B) is a full one. */
-	if (!atomic_waker_is_registered(aw)) {
-		smp_mb(); /* (F), pairs with (A) in atomic_waker_register() */
-		if (!atomic_waker_is_registered(aw))
-			return false;
-	}
+	if (!__atomic_waker_may_hold(aw))
+		return false;
 	return atomic_waker_wake_slowpath(aw);
 }
 

@@ -44,8 +44,7 @@ mutants=(
 # weak memory.  Run to show exactly that; ../model/ litmus tests cover them.
 "A_release|c|s/atomic_long_try_cmpxchg\(&aw->slot, &old, w\)/atomic_long_try_cmpxchg_release(\&aw->slot, \&old, w)/|ordering: register's cmpxchg (A) full -> _release"
 "B_relaxed|c|s/return atomic_long_xchg\(&aw->slot, 0\);/return atomic_long_xchg_relaxed(\&aw->slot, 0);/|ordering: take()'s xchg (B) full -> _relaxed"
-"F_dropped|h|s/smp_mb\(\); \/\* \(F\)[^\n]*//|ordering: wake()'s (F) smp_mb() before its second load of the slot dropped"
-"F_take_dropped|c|s/\tsmp_mb\(\); \/\* \(F\)[^\n]*\n//|ordering: take()'s (F) smp_mb() before its load of the slot dropped"
+"F_dropped|h|s/smp_mb\(\); \/\* \(F\)[^\n]*//|ordering: the (F) smp_mb() of wake() and take() before their second load of the slot dropped"
 )
 
 caught=0 total=0 ordering=0 ordering_total=0
