@@ -158,16 +158,16 @@ static int awb_word;
 static unsigned long awb_calls;		/* wakes delivered to counting wakers */
 
 /* A waker that does not sleep: it counts. */
-static void awb_count_wake(struct aw_callback *cb)
+static void awb_count_wake(struct atomic_waker_callback *cb)
 {
 	awb_calls++;
 }
 
-static const struct aw_callback_ops awb_count_ops = {
+static const struct atomic_waker_callback_ops awb_count_ops = {
 	.wake	= awb_count_wake,
 };
 
-static struct aw_callback awb_count_cb = { .ops = &awb_count_ops };
+static struct atomic_waker_callback awb_count_cb = { .ops = &awb_count_ops };
 
 /* The same for a wait queue: count and leave the queue, one-shot. */
 static int awb_wq_count_func(struct wait_queue_entry *wqe, unsigned int mode,
@@ -236,7 +236,8 @@ static __always_inline void awb_aw_wake(void)
 
 static __always_inline void awb_aw_wake_caller_mb(void)
 {
-	__atomic_waker_wake(&awb_aw);
+	if (atomic_waker_is_registered(&awb_aw))
+		atomic_waker_wake(&awb_aw);
 }
 
 static __always_inline void awb_rcuwait_wake(void)
@@ -275,7 +276,7 @@ static __always_inline void awb_swake(void)
 #define __awb_loop	__aligned(PAGE_SIZE)
 
 /*
- * The timed loops of scenario 1.  The barrier that __atomic_waker_wake()
+ * The timed loops of scenario 1.  The barrier that the atomic_waker_is_registered() test
  * leaves to its caller is outside the loop: the caller pays it anyway.
  */
 #define AWB_EMPTY_LOOP(name, op)					\
@@ -306,7 +307,7 @@ static const struct awb_op awb_empty_ops[] = {
 	{ "smp_mb() + load (the limit)", awb_empty_mb_load },
 	{ "load only (caller supplies the barrier)", awb_empty_load },
 	{ "atomic_waker_wake()", awb_empty_aw },
-	{ "__atomic_waker_wake() (caller's barrier)", awb_empty_aw_caller_mb },
+	{ "is_registered() + wake() (caller's barrier)", awb_empty_aw_caller_mb },
 	{ "rcuwait_wake_up()", awb_empty_rcuwait },
 	{ "wq_has_sleeper() + wake_up()", awb_empty_wq_guarded },
 	{ "wake_up()", awb_empty_wake_up },
@@ -321,7 +322,7 @@ static noinline __awb_loop void awb_rw_aw_cb(unsigned long n)
 {
 	while (n--) {
 		atomic_waker_register(&awb_aw,
-				      aw_waker_callback(&awb_count_cb));
+				      atomic_waker_target_callback(&awb_count_cb));
 		atomic_waker_wake(&awb_aw);
 	}
 }
@@ -329,7 +330,7 @@ static noinline __awb_loop void awb_rw_aw_cb(unsigned long n)
 static noinline __awb_loop void awb_rw_aw_task(unsigned long n)
 {
 	while (n--) {
-		atomic_waker_register(&awb_aw, aw_waker_task(current));
+		atomic_waker_register(&awb_aw, atomic_waker_target_task(current));
 		atomic_waker_wake(&awb_aw);
 	}
 }
@@ -394,12 +395,12 @@ static const struct awb_op awb_regwake_ops[] = {
 
 static void awb_setup_aw_cb(void)
 {
-	atomic_waker_register(&awb_aw, aw_waker_callback(&awb_count_cb));
+	atomic_waker_register(&awb_aw, atomic_waker_target_callback(&awb_count_cb));
 }
 
 static void awb_setup_aw_task(void)
 {
-	atomic_waker_register(&awb_aw, aw_waker_task(current));
+	atomic_waker_register(&awb_aw, atomic_waker_target_task(current));
 }
 
 static void awb_teardown_aw(void)
@@ -426,13 +427,13 @@ static noinline __awb_loop void awb_rr_aw_cb(unsigned long n)
 {
 	while (n--)
 		atomic_waker_register(&awb_aw,
-				      aw_waker_callback(&awb_count_cb));
+				      atomic_waker_target_callback(&awb_count_cb));
 }
 
 static noinline __awb_loop void awb_rr_aw_task(unsigned long n)
 {
 	while (n--)
-		atomic_waker_register(&awb_aw, aw_waker_task(current));
+		atomic_waker_register(&awb_aw, atomic_waker_target_task(current));
 }
 
 static noinline __awb_loop void awb_rr_rcuwait(unsigned long n)
@@ -826,17 +827,17 @@ struct awb_cont_ops {
 
 /* The consumer, woken by a callback that counts the wakeups it issues. */
 static struct awb_issue {
-	struct aw_callback cb;
+	struct atomic_waker_callback cb;
 	struct task_struct *tsk;
 } awb_issue;
 
-static void awb_issue_wake(struct aw_callback *cb)
+static void awb_issue_wake(struct atomic_waker_callback *cb)
 {
 	atomic_long_inc(&awb_issued);
 	wake_up_process(container_of(cb, struct awb_issue, cb)->tsk);
 }
 
-static const struct aw_callback_ops awb_issue_ops = {
+static const struct atomic_waker_callback_ops awb_issue_ops = {
 	.wake	= awb_issue_wake,
 };
 
@@ -852,7 +853,7 @@ static void awb_c_aw_prepare(void)
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	awb_issue.cb.ops = &awb_issue_ops;
 	awb_issue.tsk = current;
-	if (atomic_waker_register(&awb_c_aw, aw_waker_callback(&awb_issue.cb)))
+	if (atomic_waker_register(&awb_c_aw, atomic_waker_target_callback(&awb_issue.cb)))
 		__set_current_state(TASK_RUNNING);
 }
 
@@ -1109,7 +1110,7 @@ static void awb_sizes(void)
 #define AWB_SIZE(t, what) \
 	pr_info("| %-44s | %7zu | %-28s |\n", #t, sizeof(t), what)
 	AWB_SIZE(struct atomic_waker, "the slot");
-	AWB_SIZE(struct aw_waker, "a waker (a tagged pointer)");
+	AWB_SIZE(struct atomic_waker_target, "a waker (a tagged pointer)");
 	AWB_SIZE(struct rcuwait, "the slot");
 	AWB_SIZE(struct completion, "the object");
 	AWB_SIZE(struct wait_queue_head, "the queue");

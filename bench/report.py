@@ -90,8 +90,8 @@ def targets(k, u):
             ("kernel: empty wake vs rcuwait_wake_up()", s1, "atomic_waker_wake()", "rcuwait_wake_up()", 0.5, 1),
             ("kernel: empty wake vs wake_up()", s1, "atomic_waker_wake()", "wake_up()", 0.25, 1),
             ("kernel: empty wake vs complete()", s1, "atomic_waker_wake()", "complete()", 0.25, 1),
-            ("kernel: __atomic_waker_wake() (caller's barrier) vs smp_mb()+load", s1,
-             "__atomic_waker_wake()", "smp_mb()", 0.2, 1),
+            ("kernel: is_registered() + wake() (caller's barrier) vs smp_mb()+load", s1,
+             "is_registered() + wake()", "smp_mb()", 0.2, 1),
             ("kernel: register+wake vs wait queue add_wait_queue+wake_up()", s2,
              "atomic_waker: callback", "wait queue: add_wait_queue", 0.5, 1),
             ("kernel: ping-pong across CPUs vs completion", s4b, "atomic_waker", "completion", 1.0, 1),
@@ -116,7 +116,7 @@ def targets(k, u):
         lim_row = loop + "smp_mb()"
         for row, what, lim in [
             ("atomic_waker_wake()", "user (native): empty wake vs smp_mb()+load", 1.1),
-            ("__atomic_waker_wake()", "user (native): __atomic_waker_wake() vs smp_mb()+load", 0.2),
+            ("is_registered() + wake()", "user (native): is_registered() + wake() vs smp_mb()+load", 0.2),
         ]:
             t.append((what, ratio(nth(us, loop + row, 1, 0), nth(us, lim_row, 1, 0)),
                       ratio(nth(us, loop + row, 1, 1), nth(us, lim_row, 1, 1)), lim))

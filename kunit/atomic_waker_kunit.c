@@ -52,48 +52,48 @@
  * set by AW_COUNT_INIT or aw_count_init(); the waker is &cb.
  */
 struct aw_count {
-	struct aw_callback cb;
+	struct atomic_waker_callback cb;
 	atomic_t gets;
 	atomic_t puts;
 	atomic_t wakes;
 };
 
-static struct aw_count *to_aw_count(struct aw_callback *cb)
+static struct aw_count *to_aw_count(struct atomic_waker_callback *cb)
 {
 	return container_of(cb, struct aw_count, cb);
 }
 
-static void aw_count_wake(struct aw_callback *cb)
+static void aw_count_wake(struct atomic_waker_callback *cb)
 {
 	atomic_inc(&to_aw_count(cb)->wakes);
 }
 
-static void aw_count_get(struct aw_callback *cb)
+static void aw_count_get(struct atomic_waker_callback *cb)
 {
 	atomic_inc(&to_aw_count(cb)->gets);
 }
 
-static void aw_count_put(struct aw_callback *cb)
+static void aw_count_put(struct atomic_waker_callback *cb)
 {
 	atomic_inc(&to_aw_count(cb)->puts);
 }
 
-static const struct aw_callback_ops aw_count_ops = {
+static const struct atomic_waker_callback_ops aw_count_ops = {
 	.wake	= aw_count_wake,
 	.get	= aw_count_get,
 	.put	= aw_count_put,
 };
 
 /* The same counter without lifetime hooks: get and put are optional. */
-static const struct aw_callback_ops aw_count_wake_only_ops = {
+static const struct atomic_waker_callback_ops aw_count_wake_only_ops = {
 	.wake	= aw_count_wake,
 };
 
 #define AW_COUNT_INIT	{ .cb.ops = &aw_count_ops }
 
-static struct aw_waker aw_count_waker(struct aw_count *c)
+static struct atomic_waker_target aw_count_waker(struct aw_count *c)
 {
-	return aw_waker_callback(&c->cb);
+	return atomic_waker_target_callback(&c->cb);
 }
 
 static void aw_count_reset(struct aw_count *c)
@@ -105,7 +105,7 @@ static void aw_count_reset(struct aw_count *c)
 
 /* For a counter in allocated memory: set its ops, zero its counts. */
 static void aw_count_init(struct aw_count *c,
-			  const struct aw_callback_ops *ops)
+			  const struct atomic_waker_callback_ops *ops)
 {
 	c->cb.ops = ops;
 	aw_count_reset(c);
@@ -135,13 +135,13 @@ struct aw_racer {
 	struct aw_count c;
 	struct atomic_waker *aw;
 	int (*race)(struct aw_racer *r);	/* made by the next get only */
-	struct aw_waker other;		/* what aw_in_get_register() registers */
-	struct aw_waker taken;		/* what aw_in_get_take() took */
+	struct atomic_waker_target other;		/* what aw_in_get_register() registers */
+	struct atomic_waker_target taken;		/* what aw_in_get_take() took */
 	int raced;			/* races made */
 	int ret;			/* what the last one returned */
 };
 
-static void aw_racer_get(struct aw_callback *cb)
+static void aw_racer_get(struct atomic_waker_callback *cb)
 {
 	struct aw_racer *r = container_of(cb, struct aw_racer, c.cb);
 	int (*race)(struct aw_racer *r) = r->race;
@@ -154,7 +154,7 @@ static void aw_racer_get(struct aw_callback *cb)
 	r->ret = race(r);
 }
 
-static const struct aw_callback_ops aw_racer_ops = {
+static const struct atomic_waker_callback_ops aw_racer_ops = {
 	.wake	= aw_count_wake,
 	.get	= aw_racer_get,
 	.put	= aw_count_put,
@@ -163,9 +163,9 @@ static const struct aw_callback_ops aw_racer_ops = {
 #define AW_RACER_INIT(_aw, _race)					\
 	{ .c.cb.ops = &aw_racer_ops, .aw = (_aw), .race = (_race) }
 
-static struct aw_waker aw_racer_waker(struct aw_racer *r)
+static struct atomic_waker_target aw_racer_waker(struct aw_racer *r)
 {
-	return aw_waker_callback(&r->c.cb);
+	return atomic_waker_target_callback(&r->c.cb);
 }
 
 /* Another registrant stores its waker first. */
@@ -302,7 +302,7 @@ static void aw_test_init_empty(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(sw);
 	struct atomic_waker dw;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 
 	memset(&dw, 0x5a, sizeof(dw));
 	atomic_waker_init(&dw);
@@ -325,7 +325,7 @@ static void aw_test_init_empty(struct kunit *test)
 static void aw_test_one_word(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, sizeof(struct atomic_waker), sizeof(long));
-	KUNIT_EXPECT_EQ(test, sizeof(struct aw_waker), sizeof(long));
+	KUNIT_EXPECT_EQ(test, sizeof(struct atomic_waker_target), sizeof(long));
 }
 
 /* tokio basic_usage: register, wake, woken. */
@@ -417,7 +417,7 @@ static void aw_test_register_replaces(struct kunit *test)
  */
 static void aw_test_register_bad_waker(struct kunit *test)
 {
-	static const struct aw_callback_ops no_wake = {
+	static const struct atomic_waker_callback_ops no_wake = {
 		.get	= aw_count_get,
 		.put	= aw_count_put,
 	};
@@ -425,17 +425,17 @@ static void aw_test_register_bad_waker(struct kunit *test)
 	unsigned int usage = refcount_read(&current->usage);
 	struct aw_count no_ops = { }, no_wake_fn = { .cb.ops = &no_wake };
 	struct aw_count c = AW_COUNT_INIT;
-	const struct aw_waker bad[] = {
-		(struct aw_waker){ 0 },
-		aw_waker_task(NULL),
-		aw_waker_wait_queue(NULL),
-		aw_waker_work(NULL),
-		aw_waker_callback(NULL),
-		aw_waker_callback(&no_ops.cb),
-		aw_waker_callback(&no_wake_fn.cb),
-		{ (unsigned long)current | AW_KIND_SLEEPER },
+	const struct atomic_waker_target bad[] = {
+		(struct atomic_waker_target){ 0 },
+		atomic_waker_target_task(NULL),
+		atomic_waker_target_wait_queue(NULL),
+		atomic_waker_target_work(NULL),
+		atomic_waker_target_callback(NULL),
+		atomic_waker_target_callback(&no_ops.cb),
+		atomic_waker_target_callback(&no_wake_fn.cb),
+		{ (unsigned long)current | ATOMIC_WAKER_KIND_SLEEPER },
 	};
-	struct aw_waker wc = aw_count_waker(&c), out;
+	struct atomic_waker_target wc = aw_count_waker(&c), out;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
@@ -452,41 +452,41 @@ static void aw_test_register_bad_waker(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
 
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &wc));
-	aw_waker_wake(&out);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&out, &wc));
+	atomic_waker_target_wake(&out);
 	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
 }
 
-/* take() hands the waker over unwoken; aw_waker_wake() wakes and puts it. */
+/* take() hands the waker over unwoken; atomic_waker_target_wake() wakes and puts it. */
 static void aw_test_take_then_wake(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count c = AW_COUNT_INIT;
-	struct aw_waker w = aw_count_waker(&c), out;
+	struct atomic_waker_target w = aw_count_waker(&c), out;
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &w));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&out, &w));
 	AW_EXPECT_COUNT(test, &c, 1, 0, 0);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 	KUNIT_EXPECT_FALSE(test, atomic_waker_wake(&aw));
 
-	aw_waker_wake(&out);
+	atomic_waker_target_wake(&out);
 	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
 	KUNIT_EXPECT_EQ(test, out.word, 0);
 
 	/* An emptied waker is inert: no second wake, no second put. */
-	aw_waker_wake(&out);
-	aw_waker_drop(&out);
+	atomic_waker_target_wake(&out);
+	atomic_waker_target_drop(&out);
 	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
 }
 
-/* aw_waker_drop() releases a taken waker without waking it. */
+/* atomic_waker_target_drop() releases a taken waker without waking it. */
 static void aw_test_take_then_drop(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count c = AW_COUNT_INIT;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
@@ -495,10 +495,10 @@ static void aw_test_take_then_drop(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	aw_waker_drop(&out);
+	atomic_waker_target_drop(&out);
 	AW_EXPECT_COUNT(test, &c, 2, 1, 0);
 	KUNIT_EXPECT_EQ(test, out.word, 0);
-	aw_waker_drop(&out);
+	atomic_waker_target_drop(&out);
 	AW_EXPECT_COUNT(test, &c, 2, 1, 0);
 }
 
@@ -507,7 +507,7 @@ static void aw_test_is_registered(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count c = AW_COUNT_INIT;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 	atomic_waker_register(&aw, aw_count_waker(&c));
@@ -517,7 +517,7 @@ static void aw_test_is_registered(struct kunit *test)
 	atomic_waker_register(&aw, aw_count_waker(&c));
 	atomic_waker_take(&aw, &out);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
-	aw_waker_drop(&out);
+	atomic_waker_target_drop(&out);
 	atomic_waker_register(&aw, aw_count_waker(&c));
 	atomic_waker_destroy(&aw);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
@@ -544,47 +544,48 @@ static void aw_test_destroy_releases(struct kunit *test)
 }
 
 /*
- * aw_waker_same() compares what is woken and how: one object is one waker
+ * atomic_waker_target_same() compares what is woken and how: one object is one waker
  * per kind.  The constructors keep the pointer and put the kind in its low
- * bits (AW_KIND_*, in the header).
+ * bits (ATOMIC_WAKER_KIND_*, in the header).
  */
 static void aw_test_waker_same(struct kunit *test)
 {
 	union {
-		struct wait_queue_head wq;
+		struct atomic_waker_wait_queue wq;
 		struct work_struct work;
-		struct aw_callback cb;
+		struct atomic_waker_callback cb;
 	} u;
 	struct aw_count a = AW_COUNT_INIT, b = AW_COUNT_INIT;
-	struct aw_waker wa = aw_count_waker(&a), wa2 = aw_count_waker(&a);
-	struct aw_waker wb = aw_count_waker(&b);
-	struct aw_waker t1 = aw_waker_task(current), t2 = aw_waker_task(current);
-	const struct aw_waker kinds[] = {
-		aw_waker_wait_queue(&u.wq),
-		aw_waker_work(&u.work),
-		aw_waker_callback(&u.cb),
+	struct atomic_waker_target wa = aw_count_waker(&a), wa2 = aw_count_waker(&a);
+	struct atomic_waker_target wb = aw_count_waker(&b);
+	struct atomic_waker_target t1 = atomic_waker_target_task(current), t2 = atomic_waker_target_task(current);
+	const struct atomic_waker_target kinds[] = {
+		atomic_waker_target_wait_queue(&u.wq),
+		atomic_waker_target_work(&u.work),
+		atomic_waker_target_callback(&u.cb),
 	};
 	int i, j;
 
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&wa, &wa2));
-	KUNIT_EXPECT_FALSE(test, aw_waker_same(&wa, &wb));
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&t1, &t2));
-	KUNIT_EXPECT_FALSE(test, aw_waker_same(&t1, &wa));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&wa, &wa2));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_target_same(&wa, &wb));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&t1, &t2));
+	KUNIT_EXPECT_FALSE(test, atomic_waker_target_same(&t1, &wa));
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		for (j = 0; j < ARRAY_SIZE(kinds); j++)
 			KUNIT_EXPECT_EQ_MSG(test,
-					    aw_waker_same(&kinds[i], &kinds[j]),
+					    atomic_waker_target_same(&kinds[i], &kinds[j]),
 					    i == j, "kinds %d and %d", i, j);
 
-	KUNIT_EXPECT_EQ(test, t1.word, (unsigned long)current | AW_KIND_TASK);
-	KUNIT_EXPECT_EQ(test, wa.word, (unsigned long)&a.cb | AW_KIND_CALLBACK);
+	KUNIT_EXPECT_EQ(test, t1.word, (unsigned long)current | ATOMIC_WAKER_KIND_TASK);
+	KUNIT_EXPECT_EQ(test, wa.word, (unsigned long)&a.cb | ATOMIC_WAKER_KIND_CALLBACK);
 	KUNIT_EXPECT_EQ(test, kinds[0].word,
-			(unsigned long)&u | AW_KIND_WAIT_QUEUE);
-	KUNIT_EXPECT_EQ(test, kinds[1].word, (unsigned long)&u | AW_KIND_WORK);
+			(unsigned long)&u | ATOMIC_WAKER_KIND_WAIT_QUEUE);
+	KUNIT_EXPECT_EQ(test, kinds[1].word, (unsigned long)&u | ATOMIC_WAKER_KIND_WORK);
 }
 
 /*
- * __atomic_waker_wake(), for a caller whose RMW already ordered its store:
+ * atomic_waker_is_registered() before atomic_waker_wake(), for a caller whose
+ * RMW already ordered its store:
  * the same wake, once, and nothing on an empty slot.
  */
 static void aw_test_wake_caller_barrier(struct kunit *test)
@@ -593,11 +594,11 @@ static void aw_test_wake_caller_barrier(struct kunit *test)
 	struct aw_count c = AW_COUNT_INIT;
 	atomic_t cond = ATOMIC_INIT(0);
 
-	KUNIT_EXPECT_FALSE(test, __atomic_waker_wake(&aw));
+	KUNIT_EXPECT_FALSE(test, (atomic_waker_is_registered(&aw) && atomic_waker_wake(&aw)));
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&c)), 0);
 	atomic_inc_return(&cond);
-	KUNIT_EXPECT_TRUE(test, __atomic_waker_wake(&aw));
-	KUNIT_EXPECT_FALSE(test, __atomic_waker_wake(&aw));
+	KUNIT_EXPECT_TRUE(test, (atomic_waker_is_registered(&aw) && atomic_waker_wake(&aw)));
+	KUNIT_EXPECT_FALSE(test, (atomic_waker_is_registered(&aw) && atomic_waker_wake(&aw)));
 	AW_EXPECT_COUNT(test, &c, 1, 1, 1);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 }
@@ -607,13 +608,13 @@ static void aw_test_callback_without_get_put(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count c = { .cb.ops = &aw_count_wake_only_ops };
-	struct aw_waker w = aw_count_waker(&c), out;
+	struct atomic_waker_target w = aw_count_waker(&c), out;
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	aw_waker_drop(&out);
+	atomic_waker_target_drop(&out);
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
 	atomic_waker_destroy(&aw);
 	AW_EXPECT_COUNT(test, &c, 0, 0, 1);
@@ -626,7 +627,7 @@ static void aw_test_callback_without_get_put(struct kunit *test)
 static void aw_test_task_ref_balance(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
-	struct aw_waker me = aw_waker_task(current), out;
+	struct atomic_waker_target me = atomic_waker_target_task(current), out;
 	struct aw_count c = AW_COUNT_INIT;
 	unsigned int usage = refcount_read(&current->usage);
 
@@ -646,7 +647,7 @@ static void aw_test_task_ref_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage + 1);
-	aw_waker_drop(&out);
+	atomic_waker_target_drop(&out);
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, me), 0);
@@ -670,7 +671,7 @@ static void aw_test_register_busy(struct kunit *test)
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count a = AW_COUNT_INIT, c = AW_COUNT_INIT;
 	struct aw_racer b = AW_RACER_INIT(&aw, aw_in_get_register);
-	struct aw_waker wb = aw_racer_waker(&b);
+	struct atomic_waker_target wb = aw_racer_waker(&b);
 
 	b.other = aw_count_waker(&c);
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, wb), -EBUSY);
@@ -704,7 +705,7 @@ static void aw_test_register_busy_same_waker(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_racer b = AW_RACER_INIT(&aw, aw_in_get_register);
-	struct aw_waker wb = aw_racer_waker(&b), out;
+	struct atomic_waker_target wb = aw_racer_waker(&b), out;
 
 	b.other = wb;
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, wb), 0);
@@ -713,8 +714,8 @@ static void aw_test_register_busy_same_waker(struct kunit *test)
 	AW_EXPECT_COUNT(test, &b.c, 2, 1, 0);	/* the slot keeps one */
 
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &wb));
-	aw_waker_wake(&out);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&out, &wb));
+	atomic_waker_target_wake(&out);
 	AW_EXPECT_COUNT(test, &b.c, 2, 2, 1);
 	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
 }
@@ -730,7 +731,7 @@ static void aw_test_register_during_wake(struct kunit *test)
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count a = AW_COUNT_INIT;
 	struct aw_racer b = AW_RACER_INIT(&aw, aw_in_get_wake);
-	struct aw_waker wb = aw_racer_waker(&b), out;
+	struct atomic_waker_target wb = aw_racer_waker(&b), out;
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_count_waker(&a)), 0);
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, wb), 0);
@@ -740,8 +741,8 @@ static void aw_test_register_during_wake(struct kunit *test)
 	AW_EXPECT_COUNT(test, &b.c, 1, 0, 0);
 
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &wb));
-	aw_waker_wake(&out);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&out, &wb));
+	atomic_waker_target_wake(&out);
 	AW_EXPECT_COUNT(test, &b.c, 1, 1, 1);
 	AW_EXPECT_COUNT(test, &a, 1, 1, 1);
 }
@@ -756,17 +757,17 @@ static void aw_test_take_during_register(struct kunit *test)
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count a = AW_COUNT_INIT;
 	struct aw_racer b = AW_RACER_INIT(&aw, aw_in_get_take);
-	struct aw_waker wa = aw_count_waker(&a);
+	struct atomic_waker_target wa = aw_count_waker(&a);
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, wa), 0);
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, aw_racer_waker(&b)), 0);
 	KUNIT_EXPECT_EQ(test, b.raced, 1);
 	KUNIT_EXPECT_EQ(test, b.ret, true);
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&b.taken, &wa));
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&b.taken, &wa));
 	AW_EXPECT_COUNT(test, &a, 1, 0, 0);
 	AW_EXPECT_COUNT(test, &b.c, 1, 0, 0);
 
-	aw_waker_wake(&b.taken);
+	atomic_waker_target_wake(&b.taken);
 	AW_EXPECT_COUNT(test, &a, 1, 1, 1);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
 	AW_EXPECT_COUNT(test, &b.c, 1, 1, 1);
@@ -783,7 +784,7 @@ static void aw_test_register_same_is_a_peek(struct kunit *test)
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count c = AW_COUNT_INIT;
 	struct aw_racer a = AW_RACER_INIT(&aw, NULL);
-	struct aw_waker wa = aw_racer_waker(&a), out;
+	struct atomic_waker_target wa = aw_racer_waker(&a), out;
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, wa), 0);
 	AW_EXPECT_COUNT(test, &a.c, 1, 0, 0);
@@ -798,7 +799,7 @@ static void aw_test_register_same_is_a_peek(struct kunit *test)
 
 	a.race = NULL;
 	KUNIT_EXPECT_TRUE(test, atomic_waker_take(&aw, &out));
-	aw_waker_drop(&out);
+	atomic_waker_target_drop(&out);
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, wa), 0);
 	AW_EXPECT_COUNT(test, &a.c, 2, 1, 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
@@ -810,7 +811,7 @@ static void aw_test_irqs_off(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct aw_count a = AW_COUNT_INIT, b = AW_COUNT_INIT;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 	unsigned long flags;
 	bool woke, took;
 	int r1, r2;
@@ -821,7 +822,7 @@ static void aw_test_irqs_off(struct kunit *test)
 	woke = atomic_waker_wake(&aw);
 	atomic_waker_register(&aw, aw_count_waker(&a));
 	took = atomic_waker_take(&aw, &out);
-	aw_waker_wake(&out);
+	atomic_waker_target_wake(&out);
 	atomic_waker_register(&aw, aw_count_waker(&b));
 	atomic_waker_destroy(&aw);
 	local_irq_restore(flags);
@@ -842,17 +843,17 @@ struct aw_rearm {
 	int puts_in_wake;	/* puts made before the first wake ended */
 };
 
-static void aw_rearm_wake(struct aw_callback *cb)
+static void aw_rearm_wake(struct atomic_waker_callback *cb)
 {
 	struct aw_rearm *r = container_of(cb, struct aw_rearm, c.cb);
 
 	if (atomic_inc_return(&r->c.wakes) != 1)
 		return;
-	r->ret = atomic_waker_register(r->aw, aw_waker_callback(cb));
+	r->ret = atomic_waker_register(r->aw, atomic_waker_target_callback(cb));
 	r->puts_in_wake = atomic_read(&r->c.puts);
 }
 
-static const struct aw_callback_ops aw_rearm_ops = {
+static const struct atomic_waker_callback_ops aw_rearm_ops = {
 	.wake	= aw_rearm_wake,
 	.get	= aw_count_get,
 	.put	= aw_count_put,
@@ -870,7 +871,7 @@ static void aw_test_rearm_from_wake(struct kunit *test)
 		.c = { .cb.ops = &aw_rearm_ops }, .aw = &aw, .ret = 1,
 		.puts_in_wake = -1,
 	};
-	struct aw_waker w = aw_waker_callback(&r.c.cb);
+	struct atomic_waker_target w = atomic_waker_target_callback(&r.c.cb);
 
 	KUNIT_EXPECT_EQ(test, atomic_waker_register(&aw, w), 0);
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&aw));
@@ -893,7 +894,7 @@ static void aw_test_prepare_finish_wait(struct kunit *test)
 	DEFINE_ATOMIC_WAKER(aw);
 	unsigned int usage = refcount_read(&current->usage);
 	unsigned int state, held;
-	struct aw_waker me = aw_waker_task(current), out;
+	struct atomic_waker_target me = atomic_waker_target_task(current), out;
 	struct aw_count c = AW_COUNT_INIT;
 	bool registered, woke;
 	int ret;
@@ -950,8 +951,8 @@ static void aw_test_prepare_finish_wait(struct kunit *test)
 	atomic_waker_finish_wait(&aw);
 	KUNIT_EXPECT_TRUE(test, registered);
 	KUNIT_EXPECT_EQ(test, held, usage + 1);
-	KUNIT_EXPECT_TRUE(test, aw_waker_same(&out, &me));
-	aw_waker_drop(&out);
+	KUNIT_EXPECT_TRUE(test, atomic_waker_target_same(&out, &me));
+	atomic_waker_target_drop(&out);
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
 }
 
@@ -967,7 +968,7 @@ static void aw_test_balance_model(struct kunit *test)
 {
 	struct { int gets, puts, wakes; } exp[AW_MODEL_WAKERS] = { };
 	struct aw_count *c;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 	struct rnd_state rnd;
 	struct atomic_waker aw;
 	int i, k, slot = -1, bad = 0, first_bad = -1;
@@ -1006,9 +1007,9 @@ static void aw_test_balance_model(struct kunit *test)
 		case 6:		/* take, then wake or drop what was taken */
 			ok = atomic_waker_take(&aw, &out) == (slot >= 0);
 			if (r & BIT(16))
-				aw_waker_wake(&out);
+				atomic_waker_target_wake(&out);
 			else
-				aw_waker_drop(&out);
+				atomic_waker_target_drop(&out);
 			if (slot >= 0) {
 				if (r & BIT(16))
 					exp[slot].wakes++;
@@ -1303,7 +1304,7 @@ static int aw_basic_consumer(void *arg)
 
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
-		atomic_waker_register(&s->aw, aw_waker_task(current));
+		atomic_waker_register(&s->aw, atomic_waker_target_task(current));
 		if (READ_ONCE(s->woken) || kthread_should_stop())
 			break;
 		s->polls++;
@@ -1352,7 +1353,7 @@ static void aw_test_futures_basic(struct kunit *test)
  */
 static int aw_register_and_exit(void *arg)
 {
-	return atomic_waker_register(arg, aw_waker_task(current));
+	return atomic_waker_register(arg, atomic_waker_target_task(current));
 }
 
 static void aw_test_task_exits_registered(struct kunit *test)
@@ -1385,7 +1386,7 @@ static void aw_test_task_exits_registered(struct kunit *test)
 
 struct aw_wq_test {
 	struct atomic_waker aw;
-	struct wait_queue_head wq;
+	struct atomic_waker_wait_queue wq;
 	struct task_struct *consumer;
 	int done;
 	bool woke;
@@ -1396,7 +1397,7 @@ static int aw_wq_producer(void *arg)
 {
 	struct aw_wq_test *s = arg;
 
-	s->saw_sleeper = aw_poll((wq_has_sleeper(&s->wq) &&
+	s->saw_sleeper = aw_poll((wq_has_sleeper(&s->wq.head) &&
 				  aw_task_asleep(s->consumer)) ||
 				 kthread_should_stop());
 	WRITE_ONCE(s->done, 1);
@@ -1414,13 +1415,13 @@ static void aw_test_wait_queue_waker(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	atomic_waker_init(&s->aw);
-	init_waitqueue_head(&s->wq);
+	atomic_waker_wait_queue_init(&s->wq);
 	s->consumer = current;
-	ret = atomic_waker_register(&s->aw, aw_waker_wait_queue(&s->wq));
+	ret = atomic_waker_register(&s->aw, atomic_waker_target_wait_queue(&s->wq));
 	KUNIT_EXPECT_EQ(test, ret, 0);
 
 	t = aw_kthread_start(test, aw_wq_producer, s, "wq");
-	left = wait_event_timeout(s->wq, READ_ONCE(s->done), AW_TIMEOUT);
+	left = wait_event_timeout(s->wq.head, READ_ONCE(s->done), AW_TIMEOUT);
 	aw_kthread_stop(test, t);
 
 	KUNIT_EXPECT_GT(test, left, 0);
@@ -1453,7 +1454,7 @@ static void aw_test_work_waker(struct kunit *test)
 	ret = kunit_add_action_or_reset(test, aw_work_cancel_action, &s->work);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 
-	ret = atomic_waker_register(&s->aw, aw_waker_work(&s->work));
+	ret = atomic_waker_register(&s->aw, atomic_waker_target_work(&s->work));
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, work_pending(&s->work));
 	KUNIT_EXPECT_TRUE(test, atomic_waker_wake(&s->aw));
@@ -1463,7 +1464,7 @@ static void aw_test_work_waker(struct kunit *test)
 
 	/* Replaced or destroyed, a work waker is not queued. */
 	reinit_completion(&s->ran);
-	atomic_waker_register(&s->aw, aw_waker_work(&s->work));
+	atomic_waker_register(&s->aw, atomic_waker_target_work(&s->work));
 	atomic_waker_destroy(&s->aw);
 	KUNIT_EXPECT_FALSE(test, work_pending(&s->work));
 	KUNIT_EXPECT_FALSE(test, completion_done(&s->ran));
@@ -1522,7 +1523,7 @@ static enum hrtimer_restart aw_irq_register_fn(struct hrtimer *t)
 	/* Replacing puts @a here, in hard IRQ. */
 	s->ret_b = atomic_waker_register(&s->aw, aw_count_waker(&s->b));
 	s->ret_task = atomic_waker_register(&s->aw_task,
-					    aw_waker_task(s->tsk));
+					    atomic_waker_target_task(s->tsk));
 	complete(&s->fired);
 	return HRTIMER_NORESTART;
 }
@@ -1904,7 +1905,7 @@ static void aw_test_failed_wake_synchronizes(struct kunit *test)
 	struct aw_fws *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	unsigned long start = jiffies;
 	int i, unsynced = 0, double_take = 0, failed = 0, stalls = 0;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	atomic_waker_init(&f->aw);
@@ -1925,7 +1926,7 @@ static void aw_test_failed_wake_synchronizes(struct kunit *test)
 		aw_jitter(AW_JITTER_MAIN);
 
 		took = atomic_waker_take(&f->aw, &out);
-		aw_waker_drop(&out);
+		atomic_waker_target_drop(&out);
 		atomic_waker_register(&f->aw, aw_count_waker(&f->next));
 		seen = READ_ONCE(f->x);
 
@@ -1978,7 +1979,8 @@ static int aw_notifier(void *arg)
 		/* The second notifier's RMW is its own barrier (F). */
 		if (id) {
 			atomic_inc_return(&n->num);
-			__atomic_waker_wake(&n->aw);
+			if (atomic_waker_is_registered(&n->aw))
+				atomic_waker_wake(&n->aw);
 		} else {
 			atomic_inc(&n->num);
 			atomic_waker_wake(&n->aw);
@@ -2076,7 +2078,7 @@ static void aw_test_no_missed_wakeup(struct kunit *test)
 	struct aw_nmw *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	unsigned long start = jiffies;
 	int i, missed = 0, misplaced = 0, refused = 0, stalls = 0;
-	struct aw_waker me, out;
+	struct atomic_waker_target me, out;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	atomic_waker_init(&m->aw);
@@ -2119,10 +2121,10 @@ static void aw_test_no_missed_wakeup(struct kunit *test)
 		 * and our register() then stored it again.
 		 */
 		took = atomic_waker_take(&m->aw, &out);
-		in_slot = took && aw_waker_same(&out, &me);
+		in_slot = took && atomic_waker_target_same(&out, &me);
 		if (in_slot ? woken && *from != AW_START_SAME : !woken)
 			misplaced++;
-		aw_waker_drop(&out);
+		atomic_waker_target_drop(&out);
 	}
 
 	KUNIT_EXPECT_EQ(test, stalls, 0);
@@ -2145,7 +2147,7 @@ struct aw_sb_round {
 	int flag;
 	int seen;		/* the flag, as the registrant read it */
 	atomic_t woken;
-	struct aw_callback cb;	/* the registrant's waker */
+	struct atomic_waker_callback cb;	/* the registrant's waker */
 };
 
 struct aw_sb {
@@ -2153,12 +2155,12 @@ struct aw_sb {
 	struct aw_sb_round rounds[AW_SB_BATCH];
 };
 
-static void aw_sb_wake(struct aw_callback *cb)
+static void aw_sb_wake(struct atomic_waker_callback *cb)
 {
 	atomic_inc(&container_of(cb, struct aw_sb_round, cb)->woken);
 }
 
-static const struct aw_callback_ops aw_sb_ops = {
+static const struct atomic_waker_callback_ops aw_sb_ops = {
 	.wake	= aw_sb_wake,
 };
 
@@ -2206,7 +2208,7 @@ static void aw_test_store_buffering(struct kunit *test)
 		for (j = 0; j < AW_SB_BATCH; j++) {
 			struct aw_sb_round *rd = &sb->rounds[j];
 
-			atomic_waker_register(&rd->aw, aw_waker_callback(&rd->cb));
+			atomic_waker_register(&rd->aw, atomic_waker_target_callback(&rd->cb));
 			rd->seen = READ_ONCE(rd->flag);
 		}
 		if (!aw_wait_step(&sb->r.done, b)) {
@@ -2310,8 +2312,8 @@ struct aw_balance {
 	struct aw_count c[3];
 	bool stop;
 	atomic_t woke;		/* wake() returned true */
-	atomic_t taken_woken;	/* take() then aw_waker_wake() */
-	atomic_t taken_dropped;	/* take() then aw_waker_drop() */
+	atomic_t taken_woken;	/* take() then atomic_waker_target_wake() */
+	atomic_t taken_dropped;	/* take() then atomic_waker_target_drop() */
 };
 
 static int aw_balance_waker(void *arg)
@@ -2327,17 +2329,17 @@ static int aw_balance_waker(void *arg)
 static int aw_balance_taker(void *arg)
 {
 	struct aw_balance *s = arg;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 	unsigned int n = 0;
 
 	while (!READ_ONCE(s->stop) && !kthread_should_stop()) {
 		if (!atomic_waker_take(&s->aw, &out))
 			continue;
 		if (n++ & 1) {
-			aw_waker_wake(&out);
+			atomic_waker_target_wake(&out);
 			atomic_inc(&s->taken_woken);
 		} else {
-			aw_waker_drop(&out);
+			atomic_waker_target_drop(&out);
 			atomic_inc(&s->taken_dropped);
 		}
 	}
@@ -2360,7 +2362,7 @@ static void aw_test_balance_concurrent(struct kunit *test)
 {
 	struct aw_balance *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct task_struct *tw, *tt;
-	struct aw_waker w;
+	struct atomic_waker_target w;
 	int i, k, refused = 0, wakes = 0, gets = 0, puts = 0, by_wake;
 	unsigned long end;
 
@@ -2527,7 +2529,7 @@ static int aw_pp_fn(void *arg)
 {
 	struct aw_pp_side *s = arg;
 	struct aw_pingpong *pp = s->pp;
-	struct aw_waker out;
+	struct atomic_waker_target out;
 	int t;
 
 	for (;;) {
@@ -2551,12 +2553,13 @@ static int aw_pp_fn(void *arg)
 			break;
 		case 1:
 			atomic_inc_return(&pp->turn);
-			__atomic_waker_wake(&pp->aw[!s->me]);
+			if (atomic_waker_is_registered(&pp->aw[!s->me]))
+				atomic_waker_wake(&pp->aw[!s->me]);
 			break;
 		default:
 			atomic_inc(&pp->turn);
 			if (atomic_waker_take(&pp->aw[!s->me], &out))
-				aw_waker_wake(&out);
+				atomic_waker_target_wake(&out);
 			break;
 		}
 	}

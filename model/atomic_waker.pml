@@ -9,9 +9,9 @@
  * describes.  Memory ordering is the business of litmus/.
  *
  * The slot is one word: 0, or a waker.  Registrant r (1..NREG) has two
- * wakers, as a task has: TASK(r) = r, a counted waker (aw_waker_task(), or
+ * wakers, as a task has: TASK(r) = r, a counted waker (atomic_waker_target_task(), or
  * a callback with get/put), and SLEEPER(r) = r | SLP, the unpinned current
- * that atomic_waker_prepare_wait() registers (AW_KIND_SLEEPER).  refs[r]
+ * that atomic_waker_prepare_wait() registers (ATOMIC_WAKER_KIND_SLEEPER).  refs[r]
  * counts the references get() took on task r and put() has not dropped.
  *
  *   register(w)   peek: slot == w: return 0 (the same-waker peek)
@@ -36,7 +36,7 @@
  * the next register() meets its own waker, the same-waker peek);
  * NWAKE wakers, each publishing an event and then, round after round,
  * waker 1 calling atomic_waker_wake() and the others atomic_waker_take()
- * followed by aw_waker_wake() or aw_waker_drop().  Each process stops
+ * followed by atomic_waker_target_wake() or atomic_waker_target_drop().  Each process stops
  * after any number of rounds, so one exhaustive run covers every number of
  * rounds (rounds are not counted: the state is finite); -DROUNDS=n makes
  * it exactly n rounds instead.  An event sets news[i] for every registrant
@@ -51,7 +51,7 @@
  *                   released unwoken meanwhile: replaced by another
  *                   registrant's register() (the documented "a second
  *                   sleeper replaces the first") or taken and dropped
- *                   (aw_waker_drop() is the caller's choice).  It sleeps
+ *                   (atomic_waker_target_drop() is the caller's choice).  It sleeps
  *                   until woken, released, or every waker has returned
  *                   and every other registrant sleeps or has finished;
  *                   then, if neither woken nor released, no news may have
@@ -86,7 +86,7 @@
 #error "SLEEPER(r) is r | 4: at most 3 registrants"
 #endif
 
-#define SLP		4		/* AW_KIND_SLEEPER */
+#define SLP		4		/* ATOMIC_WAKER_KIND_SLEEPER */
 #define REG(v)		((v) & 3)	/* the registrant (task) of a waker */
 #define ISSLP(v)	((v) & SLP)
 #define EBUSY		1
@@ -284,7 +284,7 @@ inline take_slot(id, w)
 #endif
 }
 
-/* wake what waker @id took, then release it: aw_wake_put(), aw_waker_wake() */
+/* wake what waker @id took, then release it: aw_wake_put(), atomic_waker_target_wake() */
 inline wake_put(id, w)
 {
 	d_step {
@@ -314,7 +314,7 @@ inline do_wake(id, w)
 #endif
 	:: else -> skip
 	fi;
-	take_slot(id, w);		/* atomic_waker_wake_slowpath() */
+	take_slot(id, w);		/* __AWSLOW__() */
 	if
 	:: w != 0 -> wake_put(id, w)	/* a sleeper: woken, no put */
 	:: else -> skip
@@ -323,7 +323,7 @@ wake_done:
 	skip
 }
 
-/* atomic_waker_take(), then aw_waker_wake() or aw_waker_drop(), by waker @id */
+/* atomic_waker_take(), then atomic_waker_target_wake() or atomic_waker_target_drop(), by waker @id */
 inline do_take(id, w)
 {
 	if
@@ -342,8 +342,8 @@ inline do_take(id, w)
 		:: else -> skip
 		fi;
 		if
-		:: w != 0 -> wake_put(id, w)	/* aw_waker_wake() */
-		:: w != 0 ->			/* aw_waker_drop() */
+		:: w != 0 -> wake_put(id, w)	/* atomic_waker_target_wake() */
+		:: w != 0 ->			/* atomic_waker_target_drop() */
 			d_step {
 				if
 				:: fresh[id] -> released[w] = true

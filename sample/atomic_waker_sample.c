@@ -13,7 +13,8 @@
  * - An atomic_waker holds one waker, so it has one consumer.  Each open file
  *   therefore has two: @read_aw holds the task blocked in read()
  *   (atomic_waker_wait_event_interruptible()), @poll_aw holds the file's wait
- *   queue (aw_waker_wait_queue()), on which poll(), select() and epoll sleep.
+ *   queue (atomic_waker_target_wait_queue()), on which poll(), select() and
+ *   epoll sleep.
  *   Were read() and poll() to share one, each would evict the other.
  * - register() calls on one atomic_waker must not race (the "S" in the table
  *   of atomic_waker.h): readers of one file take @read_mutex, so a second
@@ -50,12 +51,8 @@
 #include "atomic_waker.h"
 #include "atomic_waker_sample.h"
 
-/*
- * Waking a wait queue takes a spinlock_t, which sleeps under PREEMPT_RT, so
- * there the "interrupt" expires in softirq context (see aw_waker_wait_queue()).
- */
-#define AWS_TIMER_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ?		\
-			 HRTIMER_MODE_REL_SOFT : HRTIMER_MODE_REL_HARD)
+/* The "interrupt" runs in hard IRQ on every kernel, PREEMPT_RT included. */
+#define AWS_TIMER_MODE	HRTIMER_MODE_REL_HARD
 
 static unsigned int write_delay_us = 1000;
 module_param(write_delay_us, uint, 0644);
@@ -84,7 +81,7 @@ struct aws_file {
 	struct hrtimer timer;
 	struct atomic_waker read_aw;
 	struct atomic_waker poll_aw;
-	struct wait_queue_head wq;
+	struct atomic_waker_wait_queue wq;
 	struct mutex read_mutex;	/* one reader: read_aw has one slot */
 	struct mutex lock;		/* submit, consume, poll_aw register */
 	int state;
@@ -161,7 +158,7 @@ static int aws_open(struct inode *inode, struct file *file)
 	f->timer.function = aws_irq;
 	atomic_waker_init(&f->read_aw);
 	atomic_waker_init(&f->poll_aw);
-	init_waitqueue_head(&f->wq);
+	atomic_waker_wait_queue_init(&f->wq);
 	mutex_init(&f->read_mutex);
 	mutex_init(&f->lock);
 
@@ -190,6 +187,7 @@ static int aws_release(struct inode *inode, struct file *file)
 	hrtimer_cancel(&f->timer);
 	atomic_waker_destroy(&f->read_aw);
 	atomic_waker_destroy(&f->poll_aw);
+	atomic_waker_wait_queue_sync(&f->wq);	/* a deferred wake of it */
 	mutex_destroy(&f->read_mutex);
 	mutex_destroy(&f->lock);
 	kfree(f);
@@ -297,9 +295,10 @@ static __poll_t aws_poll(struct file *file, poll_table *pt)
 	int state;
 
 	/* On the wait queue first, then in the slot, then test. */
-	poll_wait(file, &f->wq, pt);
+	poll_wait(file, &f->wq.head, pt);
 	mutex_lock(&f->lock);
-	atomic_waker_register(&f->poll_aw, aw_waker_wait_queue(&f->wq));
+	atomic_waker_register(&f->poll_aw,
+			      atomic_waker_target_wait_queue(&f->wq));
 	/* Pairs with the release in aws_irq(), as in aws_readable(). */
 	state = smp_load_acquire(&f->state);
 	mutex_unlock(&f->lock);

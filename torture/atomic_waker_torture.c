@@ -231,7 +231,7 @@ static long awt_busted_wait(struct awt_consumer *c, int r, long tmo)
 	/* A jiffy's window for the producer to publish and wake in vain. */
 	schedule_timeout_uninterruptible(1);
 	set_current_state(TASK_UNINTERRUPTIBLE);
-	atomic_waker_register(&c->aw, aw_waker_task(current));
+	atomic_waker_register(&c->aw, atomic_waker_target_task(current));
 	ret = schedule_timeout(tmo);
 	atomic_waker_finish_wait(&c->aw);
 	return ret;

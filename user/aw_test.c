@@ -81,7 +81,7 @@ static int rd(const int *p)
  * and its cmpxchg (A), so the hook is a call racing that register().
  */
 struct cb {
-	struct aw_callback cb;
+	struct atomic_waker_callback cb;
 	int wakes;
 	int gets;
 	int puts;
@@ -92,19 +92,19 @@ struct cb {
 	int hook_ret;			/* what its call returned */
 };
 
-static struct cb *to_cb(struct aw_callback *acb)
+static struct cb *to_cb(struct atomic_waker_callback *acb)
 {
 	return container_of(acb, struct cb, cb);
 }
 
 /* Every callback runs preemptible: wake() calls it after preempt_enable(). */
-static void cb_wake(struct aw_callback *acb)
+static void cb_wake(struct atomic_waker_callback *acb)
 {
 	WARN_ON_ONCE(shim_preempt_count);
 	__atomic_fetch_add(&to_cb(acb)->wakes, 1, __ATOMIC_RELEASE);
 }
 
-static void cb_get(struct aw_callback *acb)
+static void cb_get(struct atomic_waker_callback *acb)
 {
 	struct cb *c = to_cb(acb);
 	void (*hook)(struct cb *c) = c->on_get;
@@ -118,7 +118,7 @@ static void cb_get(struct aw_callback *acb)
 	}
 }
 
-static void cb_put(struct aw_callback *acb)
+static void cb_put(struct atomic_waker_callback *acb)
 {
 	struct cb *c = to_cb(acb);
 
@@ -130,15 +130,15 @@ static void cb_put(struct aw_callback *acb)
 	}
 }
 
-static const struct aw_callback_ops cb_ops = {
+static const struct atomic_waker_callback_ops cb_ops = {
 	.wake = cb_wake, .get = cb_get, .put = cb_put,
 };
 
 #define CB_INIT	{ .cb.ops = &cb_ops }
 
-static struct aw_waker cbw(struct cb *c)
+static struct atomic_waker_target cbw(struct cb *c)
 {
-	return aw_waker_callback(&c->cb);
+	return atomic_waker_target_callback(&c->cb);
 }
 
 /* Read plainly, not with atomic_long_read(): no shim_after_read hook runs. */
@@ -152,7 +152,7 @@ static bool slot_empty(struct atomic_waker *aw)
 	return !slot_word(aw);
 }
 
-static bool slot_holds(struct atomic_waker *aw, struct aw_waker w)
+static bool slot_holds(struct atomic_waker *aw, struct atomic_waker_target w)
 {
 	return slot_word(aw) == w.word;
 }
@@ -175,9 +175,9 @@ static void t_register_wake(void)
 	CHECK(a.wakes == 1, "woken once, got %d", a.wakes);
 
 	atomic_waker_register(&aw, cbw(&a));
-	CHECK(__atomic_waker_wake(&aw) && a.wakes == 2 && a.puts == 2,
-	      "__atomic_waker_wake() wakes a full slot");
-	CHECK(!__atomic_waker_wake(&aw), "and returns false on an empty one");
+	CHECK((atomic_waker_is_registered(&aw) && atomic_waker_wake(&aw)) && a.wakes == 2 && a.puts == 2,
+	      "is_registered() && wake() wakes a full slot");
+	CHECK(!(atomic_waker_is_registered(&aw) && atomic_waker_wake(&aw)), "and returns false on an empty one");
 }
 
 static void t_wake_not_remembered(void)
@@ -196,24 +196,24 @@ static void t_take(void)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct cb a = CB_INIT;
-	struct aw_waker w = { 1 }, aw_a = cbw(&a);
+	struct atomic_waker_target w = { 1 }, aw_a = cbw(&a);
 
 	CHECK(!atomic_waker_take(&aw, &w) && !w.word, "take from empty");
 	atomic_waker_register(&aw, cbw(&a));
 	CHECK(atomic_waker_take(&aw, &w), "take");
-	CHECK(aw_waker_same(&w, &aw_a), "took our waker");
+	CHECK(atomic_waker_target_same(&w, &aw_a), "took our waker");
 	CHECK(a.wakes == 0 && a.puts == 0, "take neither wakes nor puts");
 	CHECK(slot_empty(&aw), "slot emptied");
-	aw_waker_wake(&w);
-	CHECK(a.wakes == 1 && a.puts == 1 && !w.word, "aw_waker_wake");
-	aw_waker_wake(&w);
+	atomic_waker_target_wake(&w);
+	CHECK(a.wakes == 1 && a.puts == 1 && !w.word, "atomic_waker_target_wake");
+	atomic_waker_target_wake(&w);
 	CHECK(a.wakes == 1 && a.puts == 1, "waking an empty waker: no-op");
 
 	atomic_waker_register(&aw, cbw(&a));
 	CHECK(atomic_waker_take(&aw, &w), "take again");
-	aw_waker_drop(&w);
-	CHECK(a.wakes == 1 && a.puts == 2 && !w.word, "aw_waker_drop");
-	aw_waker_drop(&w);
+	atomic_waker_target_drop(&w);
+	CHECK(a.wakes == 1 && a.puts == 2 && !w.word, "atomic_waker_target_drop");
+	atomic_waker_target_drop(&w);
 	CHECK(a.puts == 2, "dropping an empty waker: no-op");
 }
 
@@ -262,10 +262,10 @@ static void hook_wake(struct cb *c)
 
 static void hook_take(struct cb *c)
 {
-	struct aw_waker w;
+	struct atomic_waker_target w;
 
 	c->hook_ret = atomic_waker_take(c->hook_aw, &w);
-	aw_waker_wake(&w);
+	atomic_waker_target_wake(&w);
 }
 
 /* A register() whose cmpxchg finds another register()'s waker: -EBUSY. */
@@ -482,7 +482,7 @@ static void t_race_take(void)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct cb a = CB_INIT;
-	struct aw_waker w;
+	struct atomic_waker_target w;
 	bool took;
 
 	atomic_waker_register(&aw, cbw(&a));
@@ -500,7 +500,7 @@ static void t_race_take(void)
 	took = atomic_waker_take(&aw, &w);
 	ar_disarm();
 	CHECK(slot_empty(&aw), "take: slot emptied");
-	aw_waker_wake(&w);
+	atomic_waker_target_wake(&w);
 	atomic_waker_destroy(&aw);
 	race_take_check(&aw, &a, took);
 }
@@ -510,7 +510,7 @@ static void t_race_take(void)
  * once the slot is empty, so the new register() just stores the waker, with
  * no recursion and no second wake.
  */
-static void rereg_wake(struct aw_callback *acb)
+static void rereg_wake(struct atomic_waker_callback *acb)
 {
 	struct cb *c = to_cb(acb);
 
@@ -518,7 +518,7 @@ static void rereg_wake(struct aw_callback *acb)
 	c->hook_ret = atomic_waker_register(c->hook_aw, cbw(c));
 }
 
-static const struct aw_callback_ops rereg_ops = {
+static const struct atomic_waker_callback_ops rereg_ops = {
 	.wake = rereg_wake, .get = cb_get, .put = cb_put,
 };
 
@@ -547,7 +547,7 @@ static void t_empty_wake_writes_nothing(void)
 {
 	long pagesz = sysconf(_SC_PAGESIZE);
 	struct atomic_waker *aw;
-	struct aw_waker w;
+	struct atomic_waker_target w;
 
 	aw = mmap(NULL, pagesz, PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -557,7 +557,7 @@ static void t_empty_wake_writes_nothing(void)
 	atomic_waker_init(aw);
 	CHECK(mprotect(aw, pagesz, PROT_READ) == 0, "mprotect");
 	CHECK(!atomic_waker_wake(aw), "empty wake returns false");
-	CHECK(!__atomic_waker_wake(aw), "__atomic_waker_wake too");
+	CHECK(!(atomic_waker_is_registered(aw) && atomic_waker_wake(aw)), "the is_registered() test too");
 	CHECK(!atomic_waker_take(aw, &w) && !w.word, "take from empty");
 	CHECK(!atomic_waker_is_registered(aw), "still empty");
 	munmap(aw, pagesz);
@@ -565,22 +565,22 @@ static void t_empty_wake_writes_nothing(void)
 
 static void t_einval(void)
 {
-	static const struct aw_callback_ops nowake = {
+	static const struct atomic_waker_callback_ops nowake = {
 		.get = cb_get, .put = cb_put,
 	};
 	DEFINE_ATOMIC_WAKER(aw);
 	struct cb a = CB_INIT, n = { .cb.ops = &nowake }, z = { 0 };
 	struct task_struct t;
-	struct aw_waker bad[] = {
+	struct atomic_waker_target bad[] = {
 		{ 0 },					/* no waker */
-		aw_waker_task(NULL),
-		aw_waker_wait_queue(NULL),
-		aw_waker_work(NULL),
-		aw_waker_callback(NULL),
+		atomic_waker_target_task(NULL),
+		atomic_waker_target_wait_queue(NULL),
+		atomic_waker_target_work(NULL),
+		atomic_waker_target_callback(NULL),
 		cbw(&n),				/* no wake callback */
 		cbw(&z),				/* no ops at all */
 		/* a sleeper: only the sleep helpers make one */
-		{ (unsigned long)&t | AW_KIND_SLEEPER },
+		{ (unsigned long)&t | ATOMIC_WAKER_KIND_SLEEPER },
 	};
 	size_t i;
 
@@ -606,7 +606,7 @@ static void t_enotsupp(void)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct cb a = CB_INIT, b = CB_INIT;
-	struct aw_waker w;
+	struct atomic_waker_target w;
 	int warns = shim_warnings;
 
 	atomic_waker_register(&aw, cbw(&a));
@@ -641,9 +641,9 @@ static void t_destroy(void)
 	      atomic_waker_wake(&aw) && a.wakes == 1, "usable again");
 }
 
-static struct aw_waker sleeper(struct task_struct *t)
+static struct atomic_waker_target sleeper(struct task_struct *t)
 {
-	return (struct aw_waker){ (unsigned long)t | AW_KIND_SLEEPER };
+	return (struct atomic_waker_target){ (unsigned long)t | ATOMIC_WAKER_KIND_SLEEPER };
 }
 
 static void t_task_refs(void)
@@ -654,15 +654,15 @@ static void t_task_refs(void)
 
 	shim_task_init(&t, "t_task_refs");
 	shim_set_current(&t);
-	atomic_waker_register(&aw, aw_waker_task(&t));
+	atomic_waker_register(&aw, atomic_waker_target_task(&t));
 	CHECK(t.usage == 2, "pinned while registered: %d", t.usage);
-	atomic_waker_register(&aw, aw_waker_task(&t));
+	atomic_waker_register(&aw, atomic_waker_target_task(&t));
 	CHECK(t.usage == 2, "same task: no second reference");
 	atomic_waker_destroy(&aw);
 	CHECK(t.usage == 1, "destroy unpins: %d", t.usage);
 
 	/* A pinned task is woken, then unpinned, with preemption on. */
-	atomic_waker_register(&aw, aw_waker_task(&t));
+	atomic_waker_register(&aw, atomic_waker_target_task(&t));
 	offs = t.wakes_preempt_off;
 	CHECK(atomic_waker_wake(&aw) && t.usage == 1 &&
 	      t.wakes_preempt_off == offs, "task woken preemptible, unpinned");
@@ -689,11 +689,11 @@ static void t_task_refs(void)
 	/* take() hands a sleeper out pinned, as a task waker. */
 	atomic_waker_prepare_wait(&aw, TASK_UNINTERRUPTIBLE);
 	{
-		struct aw_waker out, tw = aw_waker_task(&t);
+		struct atomic_waker_target out, tw = atomic_waker_target_task(&t);
 
-		CHECK(atomic_waker_take(&aw, &out) && aw_waker_same(&out, &tw) &&
+		CHECK(atomic_waker_take(&aw, &out) && atomic_waker_target_same(&out, &tw) &&
 		      t.usage == 2, "take() pins a sleeper: usage %d", t.usage);
-		aw_waker_drop(&out);
+		atomic_waker_target_drop(&out);
 		CHECK(t.usage == 1, "dropped: usage %d", t.usage);
 	}
 	atomic_waker_finish_wait(&aw);
@@ -755,21 +755,21 @@ static void t_other_kinds(void)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	struct work_struct work;
-	struct aw_waker wq_w = aw_waker_wait_queue(&t_wq);
-	struct aw_waker wq_as_work = aw_waker_work((void *)&t_wq);
+	struct atomic_waker_target wq_w = atomic_waker_target_wait_queue(&t_wq);
+	struct atomic_waker_target wq_as_work = atomic_waker_target_work((void *)&t_wq);
 	unsigned long gen;
 
-	CHECK(!aw_waker_same(&wq_w, &wq_as_work), "the kind is in the word");
+	CHECK(!atomic_waker_target_same(&wq_w, &wq_as_work), "the kind is in the word");
 	/* shim's wake_up_all() warns with preemption off, as under RT. */
 	init_waitqueue_head(&t_wq);
 	gen = shim_wq_gen(&t_wq);
-	atomic_waker_register(&aw, aw_waker_wait_queue(&t_wq));
+	atomic_waker_register(&aw, atomic_waker_target_wait_queue(&t_wq));
 	CHECK(atomic_waker_wake(&aw) && shim_wq_gen(&t_wq) == gen + 1,
 	      "wait queue woken");
 	INIT_WORK(&work, work_fn);
-	atomic_waker_register(&aw, aw_waker_work(&work));
+	atomic_waker_register(&aw, atomic_waker_target_work(&work));
 	CHECK(atomic_waker_wake(&aw) && work_ran == 1, "work queued");
-	atomic_waker_register(&aw, aw_waker_work(&work));
+	atomic_waker_register(&aw, atomic_waker_target_work(&work));
 	atomic_waker_destroy(&aw);
 	CHECK(work_ran == 1, "destroy does not queue");
 }
@@ -944,7 +944,7 @@ static void rw_arrive(void)
  */
 static __thread unsigned int rw_seed = 1;
 
-static void rw_get(struct aw_callback *acb)
+static void rw_get(struct atomic_waker_callback *acb)
 {
 	long before = atomic_long_read(&rw.aw.slot);
 
@@ -954,7 +954,7 @@ static void rw_get(struct aw_callback *acb)
 		__atomic_fetch_add(&rw.emptied, 1, __ATOMIC_RELAXED);
 }
 
-static const struct aw_callback_ops rw_ops = {
+static const struct atomic_waker_callback_ops rw_ops = {
 	.wake = cb_wake, .get = rw_get, .put = cb_put,
 };
 
@@ -962,7 +962,7 @@ static void *rw_waker(void *arg)
 {
 	int id = (int)(long)arg, g;
 	unsigned int seed = 0x9e3779b9u * (id + 1);
-	struct aw_waker w;
+	struct atomic_waker_target w;
 
 	for (g = 1; !rd(&rw.stop); g++) {
 		rw_wait_gen(g);
@@ -978,7 +978,7 @@ static void *rw_waker(void *arg)
 			 * wake the new waker early, a spurious wakeup.
 			 */
 			if (atomic_waker_take(&rw.aw, &w))
-				aw_waker_wake(&w);
+				atomic_waker_target_wake(&w);
 			jitter(&seed, 256);
 		}
 		WRITE_ONCE(rw.flag, g);
@@ -1148,7 +1148,7 @@ static struct {
 
 static void *fw_sleeper(void *arg)
 {
-	struct aw_waker me = sleeper(&fw.sleeper);
+	struct atomic_waker_target me = sleeper(&fw.sleeper);
 
 	(void)arg;
 	shim_set_current(&fw.sleeper);
@@ -1167,7 +1167,7 @@ static void *fw_sleeper(void *arg)
 /* Registers over the sleeper, wakes now and then: a second consumer. */
 static void *fw_registrant(void *arg)
 {
-	struct aw_waker me = sleeper(&fw.sleeper);
+	struct atomic_waker_target me = sleeper(&fw.sleeper);
 	int n, ret;
 
 	(void)arg;

@@ -28,7 +28,7 @@ mutants=(
 "get_after_cmpxchg|c|s/\taw_get\(w\);[^\n]*\n(.*?)\taw_put\(old\);/\$1\taw_get(w);\n\taw_put(old);/s|register() takes its reference after (A), when a take() may already have put it"
 "take_load_store|c|s/return atomic_long_xchg\(&aw->slot, 0\);/return ({ unsigned long __w = atomic_long_read(\&aw->slot); atomic_long_set(\&aw->slot, 0); __w; });/|take (B) is a load and a separate store, not one xchg"
 "wake_no_put|c|s/(aw_wake_put\(unsigned long w\)\n\{.*?)\t\tput_task_struct\(aw_task\(w\)\);\n(.*?)\t\tif \(ops->put\)\n\t\t\tops->put\(aw_cb\(w\)\);\n/\$1\$2/s|waking a waker never releases it"
-"destroy_no_drop|c|s/(void atomic_waker_destroy\(.*?)aw_waker_drop\(&w\);/\$1;/s|destroy() takes the waker and forgets it"
+"destroy_no_drop|c|s/(void atomic_waker_destroy\(.*?)atomic_waker_target_drop\(&w\);/\$1;/s|destroy() takes the waker and forgets it"
 "finish_wait_erases|c|s/if \(atomic_long_read\(&aw->slot\) == \(long\)me\)\s*atomic_long_cmpxchg_relaxed\(&aw->slot, me, 0\);/atomic_long_set(\&aw->slot, 0);/|finish_wait() stores 0 unconditionally: erases a waker that replaced current"
 "finish_wait_store|c|s/atomic_long_cmpxchg_relaxed\(&aw->slot, me, 0\);/atomic_long_set(\&aw->slot, 0);/|finish_wait()'s cmpxchg is a store after the peek: erases a waker that replaced current meanwhile"
 "finish_wait_stays|c|s/atomic_long_cmpxchg_relaxed\(&aw->slot, me, 0\);/;/|finish_wait() leaves current in the slot"

@@ -27,18 +27,18 @@ long schedule_timeout(long timeout)
 
 /* A waker that does not sleep: it counts, like the Rust counting waker. */
 struct awb_counting {
-	struct aw_callback cb;
+	struct atomic_waker_callback cb;
 	u64 *n;
 };
 
-static void awb_count_wake(struct aw_callback *cb)
+static void awb_count_wake(struct atomic_waker_callback *cb)
 {
 	u64 *n = container_of(cb, struct awb_counting, cb)->n;
 
 	WRITE_ONCE(*n, READ_ONCE(*n) + 1);
 }
 
-static const struct aw_callback_ops awb_count_ops = {
+static const struct atomic_waker_callback_ops awb_count_ops = {
 	.wake = awb_count_wake,
 };
 
@@ -47,7 +47,7 @@ static const struct aw_callback_ops awb_count_ops = {
  * callback object lives as long as the process: the benchmark makes one
  * per implementation and thread.
  */
-struct aw_waker awb_c_counting_waker(u64 *counter)
+struct atomic_waker_target awb_c_counting_waker(u64 *counter)
 {
 	struct awb_counting *c = malloc(sizeof(*c));
 
@@ -55,7 +55,7 @@ struct aw_waker awb_c_counting_waker(u64 *counter)
 		abort();
 	c->cb.ops = &awb_count_ops;
 	c->n = counter;
-	return aw_waker_callback(&c->cb);
+	return atomic_waker_target_callback(&c->cb);
 }
 
 size_t awb_c_sizeof(void)
@@ -64,7 +64,7 @@ size_t awb_c_sizeof(void)
 }
 
 /*
- * atomic_waker_wake() and __atomic_waker_wake() are static inline: these
+ * atomic_waker_wake() and (atomic_waker_is_registered() && atomic_waker_wake()) are static inline: these
  * out-of-line copies give Rust one call per operation, as its own
  * #[inline(never)] wrappers do.
  */
@@ -76,7 +76,7 @@ bool awb_c_wake(struct atomic_waker *aw)
 /* The caller's barrier: the benchmark's loop pays it once, outside. */
 bool awb_c_wake_caller_mb(struct atomic_waker *aw)
 {
-	return __atomic_waker_wake(aw);
+	return (atomic_waker_is_registered(aw) && atomic_waker_wake(aw));
 }
 
 /* The limit of an empty wake that orders the caller's stores itself. */
@@ -118,7 +118,7 @@ void awb_c_loop_wake(struct atomic_waker *aw, u64 n)
 
 void awb_c_loop_caller_mb(struct atomic_waker *aw, u64 n)
 {
-	AWB_X8(n, __atomic_waker_wake(aw));
+	AWB_X8(n, (atomic_waker_is_registered(aw) && atomic_waker_wake(aw)));
 }
 
 int awb_pin(int cpu)

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 // ---- the C side (../../atomic_waker.c + glue.c) ---------------------------
 
-/// struct aw_waker: one tagged pointer.
+/// struct atomic_waker_target: one tagged pointer.
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct AwWaker {
@@ -77,7 +77,7 @@ trait Imp: Sync + Sized + 'static {
         self.wake()
     }
     /// n wakes in a C loop, inlined: 0 atomic_waker_wake(), 1
-    /// __atomic_waker_wake(), 2 the smp_mb() + load limit (C only)
+    /// is_registered() + wake(), 2 the smp_mb() + load limit (C only)
     fn c_loop(&self, _which: u32, _n: u64) {}
     /// smp_mb() + one load: the limit of an empty wake with a barrier
     fn limit(&self) {
@@ -191,13 +191,13 @@ const SCENARIOS: &[(Scn, &str, &str)] = &[
     (Scn::Reregister, "re-register the same waker", ""),
     (Scn::RegisterWake, "register + wake", "<= 0.6x"),
     (Scn::EmptyWake, "wake, nothing registered, 1 thread", "<= 0.2x"),
-    (Scn::EmptyWakeModel, "  same, C __atomic_waker_wake (caller's barrier)", ""),
+    (Scn::EmptyWakeModel, "  same, C is_registered() + wake() (caller's barrier)", ""),
     (Scn::EmptyLimit, "  C limit: smp_mb() + one load", ""),
     (Scn::LoopWake, "  C loop, inlined, 8 per pass: atomic_waker_wake()", ""),
-    (Scn::LoopCallerMb, "  C loop, inlined, 8 per pass: __atomic_waker_wake()", ""),
+    (Scn::LoopCallerMb, "  C loop, inlined, 8 per pass: is_registered() + wake()", ""),
     (Scn::LoopLimit, "  C loop, inlined, 8 per pass: smp_mb() + one load", ""),
     (Scn::EmptyWake2, "wake, nothing registered, 2 threads", "<= 0.1x"),
-    (Scn::EmptyWake2Model, "  same, C __atomic_waker_wake (caller's barrier)", ""),
+    (Scn::EmptyWake2Model, "  same, C is_registered() + wake() (caller's barrier)", ""),
     (Scn::Mix2, "contended mix: register+wake vs wake", ""),
 ];
 
