@@ -389,7 +389,8 @@ def main():
                 print(f'{field.name}={getattr(k, field.name)}')
         else:
             args = sys.argv[3:]
-            configs = [a[:-2] for a in args if a.startswith('CONFIG_')]
+            configs = [a.split('=')[0] for a in args
+                       if a.startswith('CONFIG_')]
             make_args = [a for a in args if not a.startswith('CONFIG_')]
             print(build_modules(k, configs, make_args))
     except KernelError as e:

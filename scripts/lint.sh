@@ -21,9 +21,8 @@ ksrc=$(scripts/kernels.py resolve test | sed -n 's/^source=//p')
 # such as user/ or sample/test/ has no Kbuild and is not kernel style).
 mapfile -t files < <(git ls-files -co --exclude-standard '*Kbuild' |
 	while read -r k; do
-		git ls-files -co --exclude-standard "$(dirname "$k")/*.[ch]" |
-			grep -v "^$(dirname "$k")/.*/" | grep -v '\.mod\.c$'
-	done | sort -u)
+		git ls-files -co --exclude-standard ":(glob)$(dirname "$k")/*.[ch]"
+	done | grep -v '\.mod\.c$' | sort -u)
 
 step "lint 1/3: checkpatch --strict on ${#files[@]} files"
 for f in "${files[@]}"; do
