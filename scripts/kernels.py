@@ -94,8 +94,9 @@ def apt_install(*pkgs):
                           f'{" ".join(missing)}')
     info(f'apt-get install {" ".join(missing)}')
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-         *missing], env=env, stdout=subprocess.DEVNULL)
+    run(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q',
+         '--no-install-recommends', *missing], env=env,
+        stdout=subprocess.DEVNULL)
 
 
 # ---- kernel sources ------------------------------------------------------
