@@ -42,8 +42,8 @@
 MODULE_DESCRIPTION("Torture test for atomic_waker");
 MODULE_LICENSE("GPL");
 
-torture_param(int, nwakers, 2, "Number of producer (waker) kthreads");
-torture_param(int, nregistrants, 1,
+torture_param(int, nproducers, 2, "Number of producer kthreads (publish, wake)");
+torture_param(int, nconsumers, 1,
 	      "Number of consumer kthreads, one atomic_waker each");
 torture_param(int, duration, 10, "Seconds to run");
 torture_param(int, wake_ctx, 0xf,
@@ -185,13 +185,13 @@ static int awt_producer_fn(void *arg)
 	int i, r;
 	bool idle;
 
-	last = kcalloc(nregistrants, sizeof(*last), GFP_KERNEL);
+	last = kcalloc(nconsumers, sizeof(*last), GFP_KERNEL);
 	if (!last)
 		return -ENOMEM;
 	VERBOSE_TOROUT_STRING("awt_producer task started");
 	do {
 		idle = true;
-		for (i = 0; i < nregistrants; i++) {
+		for (i = 0; i < nconsumers; i++) {
 			/* pairs with the consumer's request */
 			r = smp_load_acquire(&awt_consumers[i].req);
 			if (r == last[i])
@@ -243,7 +243,7 @@ static bool awt_lost(struct awt_consumer *c, int r, long tmo)
 	unsigned long last = 0;
 	int i;
 
-	for (i = 0; i < nwakers; i++) {
+	for (i = 0; i < nproducers; i++) {
 		/* pairs with awt_serve(): then woke_at[i] is r's */
 		if (smp_load_acquire(&c->woke[i]) < r)
 			return false;
@@ -315,7 +315,7 @@ static void awt_sum(struct awt_totals *t)
 	int i, k;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < nregistrants; i++) {
+	for (i = 0; i < nconsumers; i++) {
 		struct awt_consumer *c = &awt_consumers[i];
 
 		t->handoffs += atomic_long_read(&c->handoffs);
@@ -324,7 +324,7 @@ static void awt_sum(struct awt_totals *t)
 		t->spurious += atomic_long_read(&c->spurious);
 		t->imbalance += c->imbalance;
 	}
-	for (i = 0; i < nwakers; i++) {
+	for (i = 0; i < nproducers; i++) {
 		t->woke += atomic_long_read(&awt_producers[i].woke);
 		for (k = 0; k < AWT_NCTX; k++)
 			t->wakes[k] +=
@@ -346,8 +346,8 @@ static void awt_print_stats(const char *tag)
 
 static void awt_print_params(void)
 {
-	pr_alert("nwakers=%d nregistrants=%d duration=%d wake_ctx=%#x stutter=%d timeout_ms=%d busted=%d\n",
-		 nwakers, nregistrants, duration, wake_ctx, stutter,
+	pr_alert("nproducers=%d nconsumers=%d duration=%d wake_ctx=%#x stutter=%d timeout_ms=%d busted=%d\n",
+		 nproducers, nconsumers, duration, wake_ctx, stutter,
 		 timeout_ms, busted);
 }
 
@@ -356,15 +356,15 @@ static void awt_cleanup(void)
 	int i, n;
 
 	torture_cleanup_begin();
-	for (i = 0; awt_producers && i < nwakers; i++)
+	for (i = 0; awt_producers && i < nproducers; i++)
 		torture_stop_kthread(awt_producer, awt_producers[i].task);
 	atomic_set(&awt_producers_gone, 1);
 	/* Let the consumers check their balance before kthread_stop() pins. */
-	for (i = 0, n = 0; awt_consumers && i < nregistrants; i++)
+	for (i = 0, n = 0; awt_consumers && i < nconsumers; i++)
 		n += !!awt_consumers[i].task;
 	while (atomic_read(&awt_consumers_checked) < n)
 		schedule_timeout_uninterruptible(1);
-	for (i = 0; awt_consumers && i < nregistrants; i++)
+	for (i = 0; awt_consumers && i < nconsumers; i++)
 		torture_stop_kthread(awt_consumer, awt_consumers[i].task);
 	torture_cleanup_end();
 }
@@ -373,7 +373,7 @@ static void awt_free(void)
 {
 	int i;
 
-	for (i = 0; awt_consumers && i < nregistrants; i++) {
+	for (i = 0; awt_consumers && i < nconsumers; i++) {
 		kfree(awt_consumers[i].woke);
 		kfree(awt_consumers[i].woke_at);
 	}
@@ -387,21 +387,23 @@ static int awt_alloc(void)
 {
 	int i;
 
-	awt_consumers = kcalloc(nregistrants, sizeof(*awt_consumers),
+	awt_consumers = kcalloc(nconsumers, sizeof(*awt_consumers),
 				GFP_KERNEL);
-	awt_producers = kcalloc(nwakers, sizeof(*awt_producers), GFP_KERNEL);
+	awt_producers = kcalloc(nproducers, sizeof(*awt_producers),
+				GFP_KERNEL);
 	if (!awt_consumers || !awt_producers)
 		return -ENOMEM;
-	for (i = 0; i < nregistrants; i++) {
+	for (i = 0; i < nconsumers; i++) {
 		struct awt_consumer *c = &awt_consumers[i];
 
 		atomic_waker_init(&c->aw);
-		c->woke = kcalloc(nwakers, sizeof(*c->woke), GFP_KERNEL);
-		c->woke_at = kcalloc(nwakers, sizeof(*c->woke_at), GFP_KERNEL);
+		c->woke = kcalloc(nproducers, sizeof(*c->woke), GFP_KERNEL);
+		c->woke_at = kcalloc(nproducers, sizeof(*c->woke_at),
+				     GFP_KERNEL);
 		if (!c->woke || !c->woke_at)
 			return -ENOMEM;
 	}
-	for (i = 0; i < nwakers; i++) {
+	for (i = 0; i < nproducers; i++) {
 		struct awt_producer *p = &awt_producers[i];
 
 		p->id = i;
@@ -424,8 +426,8 @@ static int __init awt_init(void)
 
 	if (!torture_init_begin(torture_type, verbose))
 		return -EBUSY;
-	if (nwakers < 1 || nregistrants < 1 || duration < 1) {
-		pr_alert("nwakers, nregistrants and duration must be >= 1\n");
+	if (nproducers < 1 || nconsumers < 1 || duration < 1) {
+		pr_alert("nproducers, nconsumers and duration must be >= 1\n");
 		err = -EINVAL;
 		goto unwind;
 	}
@@ -438,13 +440,13 @@ static int __init awt_init(void)
 		if (torture_init_error(err))
 			goto unwind;
 	}
-	for (i = 0; i < nregistrants; i++) {
+	for (i = 0; i < nconsumers; i++) {
 		err = torture_create_kthread(awt_consumer_fn, &awt_consumers[i],
 					     awt_consumers[i].task);
 		if (torture_init_error(err))
 			goto unwind;
 	}
-	for (i = 0; i < nwakers; i++) {
+	for (i = 0; i < nproducers; i++) {
 		err = torture_create_kthread(awt_producer_fn, &awt_producers[i],
 					     awt_producers[i].task);
 		if (torture_init_error(err))
