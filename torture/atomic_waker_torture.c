@@ -33,9 +33,10 @@
  * condition before it registers, the textbook lost wakeup, which this test
  * must catch for every kind of target.
  *
- * The module runs for @duration seconds from its init function, prints
- * statistics every @stat_interval seconds and a summary, and fails to load
- * if anything went wrong, so that insmod reports the failure.
+ * The module runs for @duration seconds, or until @handoffs rounds were
+ * handed off, from its init function, prints a progress line every
+ * @stat_interval seconds and a summary, and fails to load if anything went
+ * wrong, so that insmod reports the failure.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -67,14 +68,16 @@ torture_param(int, nproducers, 2,
 torture_param(int, nconsumers, 2,
 	      "Number of consumer kthreads, one atomic_waker each");
 torture_param(int, duration, 10, "Seconds to run");
+torture_param(long, handoffs, 0,
+	      "Stop after this many handoffs, or duration if sooner (0=off)");
 torture_param(int, target, 0x1f,
 	      "Target kinds: 1 task, 2 wait queue, 4 work item, 8 callback, 16 sleeper");
 torture_param(int, wake_ctx, 0x3f,
 	      "Wake contexts: 1 kthread, 2 hard IRQ, 4 softirq, 8 work item, 16 IRQs off, 32 raw spinlock");
 torture_param(int, stutter, 5,
 	      "Jiffies of each producer pause, about as many between (0=off)");
-torture_param(int, stat_interval, 5,
-	      "Seconds between statistics (0=end only)");
+torture_param(int, stat_interval, 60,
+	      "Seconds between progress lines (0=end only)");
 torture_param(int, timeout_ms, 2000, "Bound on every consumer wait");
 torture_param(bool, busted, false,
 	      "Register after testing the condition (must fail)");
@@ -161,6 +164,8 @@ static u8 awt_ctxs[AWT_NCTX];		/* the contexts @wake_ctx enables */
 static int awt_nctxs;
 static atomic_t awt_producers_gone;
 static atomic_t awt_consumers_checked;
+static atomic_long_t awt_handoffs;	/* all consumers' */
+static DECLARE_COMPLETION(awt_enough);	/* @handoffs reached */
 
 /* ---- the targets' wake functions ------------------------------------ */
 
@@ -565,6 +570,14 @@ static void awt_report_lost(struct awt_consumer *c, int r, enum awt_kind kind)
 			   c->id, r, awt_kind_name[kind], ctxs);
 }
 
+static void awt_count_handoff(struct awt_consumer *c, enum awt_kind kind)
+{
+	atomic_long_inc(&c->handoffs[kind]);
+	/* Relaxed: a count; complete() orders what awt_run() reads next. */
+	if (atomic_long_inc_return_relaxed(&awt_handoffs) == handoffs)
+		complete(&awt_enough);
+}
+
 /* Each kind once first, the consumers staggered; then kinds at random. */
 static enum awt_kind awt_pick_kind(struct awt_consumer *c, int r)
 {
@@ -603,7 +616,7 @@ static void awt_round(struct awt_consumer *c, int r, long tmo)
 			break;
 	}
 	if (!lost && READ_ONCE(c->done) >= r)
-		atomic_long_inc(&c->handoffs[kind]);
+		awt_count_handoff(c, kind);
 }
 
 /* Balance: once no producer can touch the slot, every reference is put. */
@@ -747,9 +760,9 @@ static void awt_print_end(unsigned long secs, struct awt_totals *t)
 
 static void awt_print_params(void)
 {
-	pr_alert("nproducers=%d nconsumers=%d duration=%d target=%#x wake_ctx=%#x stutter=%d stat_interval=%d timeout_ms=%d busted=%d\n",
-		 nproducers, nconsumers, duration, target, wake_ctx, stutter,
-		 stat_interval, timeout_ms, busted);
+	pr_alert("nproducers=%d nconsumers=%d duration=%d handoffs=%ld target=%#x wake_ctx=%#x stutter=%d stat_interval=%d timeout_ms=%d busted=%d\n",
+		 nproducers, nconsumers, duration, handoffs, target, wake_ctx,
+		 stutter, stat_interval, timeout_ms, busted);
 }
 
 /* ---- init, run, cleanup ------------------------------------------------- */
@@ -769,8 +782,8 @@ static bool awt_bits(int mask, int n, u8 *list, int *len)
 static int awt_check_params(void)
 {
 	if (nproducers < 1 || nconsumers < 1 || duration < 1 ||
-	    timeout_ms < 1) {
-		pr_alert("nproducers, nconsumers, duration and timeout_ms must be >= 1\n");
+	    timeout_ms < 1 || handoffs < 0) {
+		pr_alert("nproducers, nconsumers, duration and timeout_ms must be >= 1, handoffs >= 0\n");
 		return -EINVAL;
 	}
 	if (!awt_bits(target, AWT_NKIND, awt_kinds, &awt_nkinds) ||
@@ -912,18 +925,27 @@ static int awt_start(void)
 	return 0;
 }
 
-/* Until @duration is over, with statistics every @stat_interval seconds. */
+/*
+ * Until @duration is over, or @handoffs were handed off, or insmod is
+ * killed, with a progress line every @stat_interval seconds.  Killable, so
+ * that the hung task detector leaves a long soak alone.
+ */
 static unsigned long awt_run(void)
 {
-	unsigned long start = jiffies;
+	unsigned long start = jiffies, next = start;
 	unsigned long end = start + (unsigned long)duration * HZ;
+	long left;
 
 	while (time_before(jiffies, end)) {
-		schedule_timeout_interruptible(stat_interval > 0 ?
-			min_t(long, stat_interval * HZ, end - jiffies) :
-			end - jiffies);
-		if (stat_interval > 0 && time_before(jiffies, end))
-			awt_print_line("running", (jiffies - start) / HZ,
+		next = stat_interval > 0 ?
+		       next + (unsigned long)stat_interval * HZ : end;
+		if (time_after(next, end))
+			next = end;
+		left = max_t(long, next - jiffies, 1);
+		if (wait_for_completion_killable_timeout(&awt_enough, left))
+			break;
+		if (time_before(jiffies, end))
+			awt_print_line("progress", (jiffies - start) / HZ,
 				       awt_sum());
 	}
 	return (jiffies - start) / HZ;
