@@ -566,7 +566,7 @@ static void awt_report_lost(struct awt_consumer *c, int r, enum awt_kind kind)
 		len += scnprintf(ctxs + len, sizeof(ctxs) - len, "%s%s",
 				 i ? "," : "",
 				 awt_ctx_name[READ_ONCE(c->woke_ctx[i])]);
-	pr_err_ratelimited("lost wakeup: consumer %d round %d target %s, woken from %s\n",
+	pr_err_ratelimited("lost wakeup: consumer %d round %d target %s, the round's wakes from %s\n",
 			   c->id, r, awt_kind_name[kind], ctxs);
 }
 
