@@ -72,6 +72,7 @@ cp "$img/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$mods/"
 depmod -b "$kdir/aw-modules" "$kver"
 
 # ---- per-driver recipe ----------------------------------------------------
+append=
 qemu=(-machine q35 -accel tcg -cpu qemu64 -smp 2 -m 1G)
 awko='!insmod /drv/atomic_waker.ko'
 case $what in
@@ -84,20 +85,24 @@ virtio-rng)
 	o='--drv virtio_rng' c='--drv virtio_rng_aw'
 	steps="$awko; !modprobe virtio-rng; !/bin/hwrng_test $o --rmmod virtio_rng;"
 	steps+=" !insmod /drv/virtio-rng-aw.ko; !/bin/hwrng_test $c --rmmod virtio_rng_aw;"
-	for r in 1 2; do
-		steps+=" !modprobe virtio-rng; !/bin/hwrng_test $o --compare $n; !rmmod virtio_rng;"
-		steps+=" !insmod /drv/virtio-rng-aw.ko; !/bin/hwrng_test $c --compare $n; !rmmod virtio_rng_aw;"
-	done
+	ro="!modprobe virtio-rng; !/bin/hwrng_test $o --compare $n; !rmmod virtio_rng;"
+	rc="!insmod /drv/virtio-rng-aw.ko; !/bin/hwrng_test $c --compare $n; !rmmod virtio_rng_aw;"
+	steps+=" ${ro//--compare/--cpu 0 --compare} ${rc//--compare/--cpu 0 --compare}"
+	steps+=" ${rc//--compare/--cpu 1 --compare} ${ro//--compare/--cpu 1 --compare}"
+	steps+=" ${ro//--compare/--cpu 0 --compare} ${rc//--compare/--cpu 0 --compare}"
+	steps+=" ${rc//--compare/--cpu 1 --compare} ${ro//--compare/--cpu 1 --compare}"
 	;;
 i2c-i801)
 	extra="$b/i2c-i801/i2c-i801-aw.ko:/drv/ $b/bin/i2c_test:/bin/"
 	o='--drv i801_smbus' c='--drv i801_smbus_aw'
 	steps="$awko; !modprobe i2c-dev; !modprobe i2c-i801; !/bin/i2c_test $o --rmmod i2c_i801;"
 	steps+=" !insmod /drv/i2c-i801-aw.ko; !/bin/i2c_test $c --rmmod i2c_i801_aw;"
-	for r in 1 2; do
-		steps+=" !modprobe i2c-i801; !/bin/i2c_test $o --compare $n; !rmmod i2c_i801;"
-		steps+=" !insmod /drv/i2c-i801-aw.ko; !/bin/i2c_test $c --compare $n; !rmmod i2c_i801_aw;"
-	done
+	ro="!modprobe i2c-i801; !/bin/i2c_test $o --compare $n; !rmmod i2c_i801;"
+	rc="!insmod /drv/i2c-i801-aw.ko; !/bin/i2c_test $c --compare $n; !rmmod i2c_i801_aw;"
+	steps+=" ${ro//--compare/--cpu 0 --compare} ${rc//--compare/--cpu 0 --compare}"
+	steps+=" ${rc//--compare/--cpu 1 --compare} ${ro//--compare/--cpu 1 --compare}"
+	steps+=" ${ro//--compare/--cpu 0 --compare} ${rc//--compare/--cpu 0 --compare}"
+	steps+=" ${rc//--compare/--cpu 1 --compare} ${ro//--compare/--cpu 1 --compare}"
 	;;
 virtio-crypto)
 	qemu+=(-object cryptodev-backend-builtin,id=cryptodev0
@@ -107,10 +112,15 @@ virtio-crypto)
 	c='--drv virtio_crypto_aw --alg virtio_crypto_aw_aes_cbc'
 	steps="$awko; !modprobe algif_skcipher; !modprobe virtio_crypto; !/bin/crypto_test $o --rmmod virtio_crypto;"
 	steps+=" !modprobe crypto_engine; !insmod /drv/virtio_crypto_aw.ko; !/bin/crypto_test $c --rmmod virtio_crypto_aw;"
-	for r in 1 2; do
-		steps+=" !modprobe virtio_crypto; !/bin/crypto_test $o --compare $((n / 4)); !rmmod virtio_crypto;"
-		steps+=" !insmod /drv/virtio_crypto_aw.ko; !/bin/crypto_test $c --compare $((n / 4)); !rmmod virtio_crypto_aw;"
-	done
+	ro="!modprobe virtio_crypto; !/bin/crypto_test $o --compare $((n / 4)); !rmmod virtio_crypto;"
+	rc="!insmod /drv/virtio_crypto_aw.ko; !/bin/crypto_test $c --compare $((n / 4)); !rmmod virtio_crypto_aw;"
+	steps+=" ${ro//--compare/--cpu 0 --compare} ${rc//--compare/--cpu 0 --compare}"
+	steps+=" ${rc//--compare/--cpu 1 --compare} ${ro//--compare/--cpu 1 --compare}"
+	steps+=" ${ro//--compare/--cpu 0 --compare} ${rc//--compare/--cpu 0 --compare}"
+	steps+=" ${rc//--compare/--cpu 1 --compare} ${ro//--compare/--cpu 1 --compare}"
+	# QEMU 7.2's builtin backend fails testmgr's RSA vector (data queue,
+	# -EINVAL) with the original module too: WARNING at testmgr.c:5928
+	append=cryptomgr.notests=1
 	;;
 *) die "unknown run $what" ;;
 esac
@@ -127,7 +137,7 @@ t=$SECONDS
 timeout -k 10 "${AW_TIMEOUT:-900}" nice -n 10 qemu-system-x86_64 "${qemu[@]}" \
 	-nographic -no-reboot -monitor none -serial "file:$log" -nic none \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic printk.devkmsg=on no_console_suspend sysctl.kernel.hung_task_panic=1" \
+	-append "console=ttyS0 panic=-1 oops=panic printk.devkmsg=on no_console_suspend sysctl.kernel.hung_task_panic=1 $append" \
 	</dev/null || echo "AW-HOST: qemu exit $? (124: watchdog)" >>"$log"
 rm -f "$initrd"
 step "boot took $((SECONDS - t))s; results:"

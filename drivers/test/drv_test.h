@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -96,11 +97,13 @@ static inline int write_file(const char *path, const char *s)
 	return ret;
 }
 
-/* Sum of all CPUs' counts on the /proc/interrupts lines naming @pat. */
-static inline long long irq_count(const char *pat)
+/* Sum of the counts of CPU @cpu (all CPUs if -1) on the /proc/interrupts
+ * lines naming @pat. */
+static inline long long irq_count_on(const char *pat, int cpu)
 {
 	char line[1024];
 	long long sum = 0;
+	int col;
 	FILE *f = fopen("/proc/interrupts", "r");
 
 	if (!f || !pat || !*pat)
@@ -114,18 +117,24 @@ static inline long long irq_count(const char *pat)
 
 		if (!p || !strstr(p, pat))
 			continue;
-		for (p++;;) {
+		for (p++, col = 0;; col++) {
 			char *end;
 			long long v = strtoll(p, &end, 10);
 
 			if (end == p)
 				break;
-			sum += v;
+			if (cpu < 0 || col == cpu)
+				sum += v;
 			p = end;
 		}
 	}
 	fclose(f);
 	return sum;
+}
+
+static inline long long irq_count(const char *pat)
+{
+	return irq_count_on(pat, -1);
 }
 
 static inline long wakeups(void)
@@ -220,6 +229,18 @@ static inline int pm_cycle(void)
 	ret = write_file("/sys/power/state", "freeze");
 	write_file("/sys/power/pm_test", "none");
 	return ret;
+}
+
+/* Pin the calling task (and its children) to one CPU; -1 leaves it free. */
+static inline int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 #endif /* DRV_TEST_H */

@@ -21,6 +21,7 @@
 #define RNGSYS "/sys/class/misc/hw_random/"
 #define SLOW_PERIOD_MS 3000
 
+static int on_cpu = -1;
 static const char *drv;
 static char dev_fast[32], dev_slow[32];	/* virtioN names, probe order */
 static char rng_fast[40], rng_slow[40];	/* hwrng names */
@@ -325,7 +326,7 @@ static void measure(const char *test, size_t chunk, int n)
 	char irqpat[48];
 	unsigned char *buf = malloc(chunk);
 	double *lat = calloc(n, sizeof(*lat)), t0, t1, total;
-	long long irq0, irq1;
+	long long irq0, irq1, own0, own1;
 	long w0, w1;
 	int fd, i, bad = 0;
 
@@ -335,6 +336,7 @@ static void measure(const char *test, size_t chunk, int n)
 	for (i = 0; i < 50; i++)	/* warm up */
 		read(fd, buf, chunk < 64 ? chunk : 64);
 	irq0 = irq_count(irqpat);
+	own0 = irq_count_on(irqpat, on_cpu);
 	w0 = wakeups();
 	t0 = now_us();
 	for (i = 0; i < n; i++) {
@@ -347,12 +349,14 @@ static void measure(const char *test, size_t chunk, int n)
 	t1 = now_us();
 	w1 = wakeups();
 	irq1 = irq_count(irqpat);
+	own1 = irq_count_on(irqpat, on_cpu);
 	close(fd);
 	total = (t1 - t0) / 1e6;
-	printf("hwrng-cmp: driver=%s test=%s n=%d bad=%d reads_per_s=%.0f MBps=%.3f p50_us=%.1f p99_us=%.1f irqs_per_req=%.3f wakeups_per_req=%.3f\n",
-	       drv, test, n, bad, n / total, n * (double)chunk / total / 1e6,
+	printf("hwrng-cmp: driver=%s cpu=%d test=%s n=%d bad=%d reads_per_s=%.0f MBps=%.3f p50_us=%.1f p99_us=%.1f irqs_per_req=%.3f wakeups_per_req=%.3f irqs_on_own_cpu=%.2f\n",
+	       drv, on_cpu, test, n, bad, n / total, n * (double)chunk / total / 1e6,
 	       pct(lat, n, 0.5), pct(lat, n, 0.99),
-	       (double)(irq1 - irq0) / n, (double)(w1 - w0) / n);
+	       (double)(irq1 - irq0) / n, (double)(w1 - w0) / n,
+	       irq1 > irq0 ? (double)(own1 - own0) / (irq1 - irq0) : 0);
 	fflush(stdout);
 	t_ok(!bad, "%s: %d reads of %zu bytes, %d bad", test, n, chunk, bad);
 	free(lat);
@@ -362,7 +366,7 @@ static void measure(const char *test, size_t chunk, int n)
 int main(int argc, char **argv)
 {
 	const char *rmmod = NULL;
-	int compare = 0, i, n;
+	int compare = 0, cpu = -1, i, n;
 
 	t_name = "hwrng_test";
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -373,12 +377,17 @@ int main(int argc, char **argv)
 			rmmod = argv[++i];
 		else if (!strcmp(argv[i], "--compare") && i + 1 < argc)
 			compare = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
+			cpu = atoi(argv[++i]);
 	}
 	if (!drv) {
 		fprintf(stderr, "usage: %s --drv DRIVER [--rmmod MODULE] [--compare N]\n",
 			argv[0]);
 		return 2;
 	}
+	on_cpu = cpu;
+	if (pin_cpu(cpu))
+		perror("sched_setaffinity");
 	n = find_devices();
 	/* the hwrng names: "virtio_rng.N" (original) or KBUILD_MODNAME ".N" */
 	snprintf(rng_fast, sizeof(rng_fast), "%s.0", drv);
