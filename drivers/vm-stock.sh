@@ -7,7 +7,8 @@
 # the stock modules the run needs, boots it, and prints the result lines.
 # Environment: STOCK_KVER (6.12.117+deb12-amd64), KSRC (the source tree the
 # diffs apply to; default Debian's linux-source-6.12 in the cache),
-# COMPARE_N (2000), AW_TIMEOUT (900 s).
+# COMPARE_N (2000), AW_TIMEOUT (900 s), FUNC_ONLY=1 (only the conversion's
+# functional test: for trying a broken diff).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -124,6 +125,13 @@ virtio-crypto)
 	;;
 *) die "unknown run $what" ;;
 esac
+if [[ ${FUNC_ONLY:-} ]]; then	# the conversion's functional test only
+	case $what in
+	virtio-rng) steps="$awko; !insmod /drv/virtio-rng-aw.ko; !/bin/hwrng_test $c --rmmod virtio_rng_aw;" ;;
+	i2c-i801) steps="$awko; !modprobe i2c-dev; !modprobe i2c-smbus; !insmod /drv/i2c-i801-aw.ko; !/bin/i2c_test $c --rmmod i2c_i801_aw;" ;;
+	virtio-crypto) steps="$awko; !modprobe algif_skcipher; !modprobe crypto_engine; !insmod /drv/virtio_crypto_aw.ko; !/bin/crypto_test $c --rmmod virtio_crypto_aw;" ;;
+	esac
+fi
 steps+=" !rmmod atomic_waker"
 
 mkdir -p "$cache/logs"

@@ -217,7 +217,7 @@ static void test_concurrent(void)
 		}
 	}
 	for (i = 0; i < 4; i++) {
-		st = wait_ms(pids[i], 120000);
+		st = wait_ms(pids[i], 60000);
 		if (st == -1) {
 			report_stuck(pids[i]);
 			bad++;

@@ -9,7 +9,7 @@
  *
  * Usage: i2c_test --drv DRIVER [--rmmod MODULE] [--compare N]
  *   functional (default): byte/word/I2C-block transfers to the EEPROM at
- *   0x50 and back, an absent address (error by interrupt), no interrupt at
+ *   0x50 and back, reads pinned to each CPU, an absent address (error by interrupt), no interrupt at
  *   all (INTx masked in PCI_COMMAND: the timeout path), a signal during
  *   that wait, unbind and rmmod while a transfer is blocked, suspend to
  *   idle through the PM test interface.
@@ -219,6 +219,45 @@ static void test_timeout(int seed)
 	close(fd);
 }
 
+/* Every transfer is woken by its interrupt on every CPU: pinned to each
+ * CPU in turn (the one that takes the interrupt finds the condition true
+ * before it sleeps, the others sleep), 200 reads each with a 1 s timeout
+ * must each take far less than the timeout. */
+static void test_wake(int seed)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd = open_at(EEPROM), cpu, i, bad = 0;
+	double worst = 0;
+
+	ioctl(fd, I2C_TIMEOUT, 100);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		pin_cpu(cpu);
+		for (i = 0; i < 200; i++) {
+			double t0 = now_us(), dt;
+
+			if (read_byte(fd, i & 31) != pattern(i & 31, seed))
+				bad++;
+			dt = (now_us() - t0) / 1000;
+			if (dt > worst)
+				worst = dt;
+		}
+	}
+	ioctl(fd, I2C_TIMEOUT, 20);
+	close(fd);
+	pin_cpu(on_cpu);
+	if (on_cpu < 0) {
+		cpu_set_t all;
+
+		CPU_ZERO(&all);
+		for (cpu = 0; cpu < ncpu; cpu++)
+			CPU_SET(cpu, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
+	t_ok(!bad && worst < 500,
+	     "200 reads pinned to each of %ld CPUs: %d bad, slowest %.1f ms (timeout 1 s)",
+	     ncpu, bad, worst);
+}
+
 static volatile sig_atomic_t got_usr1;
 static void on_usr1(int sig) { got_usr1 = sig; }
 
@@ -396,6 +435,7 @@ int main(int argc, char **argv)
 		return t_summary();
 	}
 	test_transfers(seed);
+	test_wake(seed);
 	test_timeout(seed);
 	test_signal();
 	test_unbind(seed);
