@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2054 # QEMU options are comma-separated on purpose
 # By-hand run of the driver conversions on Debian's stock kernel in QEMU
 # (TCG), until scripts/vm.py has profiles for them (see drivers/README.md).
 # Usage: drivers/vm-stock.sh <virtio-rng|i2c-i801|virtio-crypto|build>
