@@ -380,6 +380,34 @@ def build_modules(kernel, configs=(), make_args=()):
     return build
 
 
+def build_drivers(kernel, moddir, names):
+    """The converted in-tree drivers of drivers/, applied to @kernel's
+    source tree (drivers/apply.sh) and built against @kernel with the
+    Module.symvers of atomic_waker in @moddir.  Returns the directory that
+    holds drivers/<name>/*.ko."""
+    top = cache_dir('modules', kernel.key + '-drivers')
+    for name in names:
+        out = os.path.join(top, 'drivers', name)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        log = out + '.log'
+        open(log, 'w').close()
+        step(f'driver {name} for {kernel.name}: drivers/apply.sh, then '
+             f'kbuild (log: {log})')
+        run([os.path.join(ROOT, 'drivers', 'apply.sh'), name, kernel.source,
+             out], log, env=dict(os.environ, AW_DIR=moddir))
+        run(['nice', '-n', '10', 'make', '-C', kernel.kbuild, f'M={out}',
+             'W=1', f'KBUILD_EXTRA_SYMBOLS={moddir}/Module.symvers',
+             'modules'], log)
+        with open(log, errors='replace') as f:
+            warnings = [line for line in f
+                        if re.search(r'warning:|error:', line)]
+        if warnings:
+            sys.stderr.writelines(warnings)
+            raise KernelError(f'{name} build has warnings (W=1), see {log}')
+    return top
+
+
 def main():
     if len(sys.argv) < 3 or sys.argv[1] not in ('resolve', 'build-modules'):
         sys.exit(__doc__)

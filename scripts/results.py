@@ -177,6 +177,12 @@ def kunit_parse(ksrc, doc, tmp, rows):
     return suites
 
 
+def name_differs(last, text):
+    """Whether a step's text says more than the one result name it
+    printed (a program run with arguments, say)."""
+    return ' ' in text.split(None, 1)[-1]
+
+
 def step_rows(log, ksrc, tmp):
     """Result rows (what, passed, failed) and the KUnit suites that ran."""
     rows, suites = [], []
@@ -209,7 +215,9 @@ def step_rows(log, ksrc, tmp):
             rows.append((f'{text} (a planted bug, caught)', int(caught),
                          int(not caught)))
             continue
-        rows += [(name, p, f) for name, (p, f) in last.items()]
+        where = f' ({text[:60]})' if len(last) == 1 and name_differs(
+            last, text) else ''
+        rows += [(name + where, p, f) for name, (p, f) in last.items()]
         if 'AW-INIT: FAILED' in verdict and \
                 not any(r[2] for r in rows[counted:]):
             rows.append((f'{text}: step failed', 0, 1))

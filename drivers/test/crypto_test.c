@@ -239,8 +239,9 @@ static int find_dev(char *dev, size_t len)
 	d = opendir(path);
 	dev[0] = 0;
 	while (d && (de = readdir(d)))
-		if (!strncmp(de->d_name, "virtio", 6))
-			snprintf(dev, len, "%s", de->d_name);
+		if (!strncmp(de->d_name, "virtio", 6) &&
+		    strlen(de->d_name) < len)
+			strcpy(dev, de->d_name);
 	if (d)
 		closedir(d);
 	return dev[0] ? 0 : -1;

@@ -109,7 +109,7 @@ static int open_at(int addr)
  * QEMU then never raises the interrupt, as a lost interrupt would. */
 static int intx_disable(int on)
 {
-	char path[128];
+	char path[sizeof("/sys/bus/pci/devices//config") + sizeof(bdf)];
 	unsigned short cmd;
 	int fd, ret = -1;
 
