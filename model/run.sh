@@ -7,7 +7,7 @@
 # compiler (Debian: spin, gcc).
 #
 # The largest configuration (2 registrants, 2 wakers, any number of rounds:
-# about 6e7 states, 4.5 GB, 1.5 minutes) runs on its own core while the
+# about 6.1e7 states, 4.5 GB, 1.5-2.5 minutes) runs on its own core while the
 # others (the wait queue ones, -DWQ, among them), the probes and the
 # mutations run on a second one, each printed as it finishes; the largest
 # one's verdict is printed when it is done.  About 2.5 minutes and under
@@ -124,7 +124,7 @@ check_config() { # NAME "DFLAGS" "CCFLAGS" "RUNFLAGS" what
 # The largest configuration: the issue's "2 registrants, 2 wakers, 3
 # rounds" and more, as any run of 3 rounds each is a prefix of a run here
 # (and not counting rounds keeps the state space smaller than counting
-# them).  About 6.1e7 states, 4.5 GB (-DCOLLAPSE, -w27), 1.5 minutes; the
+# them).  About 6.1e7 states, 4.5 GB (-DCOLLAPSE, -w27), 1.5-2.5 minutes; the
 # DFS goes 9.3e6 steps deep.
 big=(two-reg "-DNREG=2 -DNWAKE=2" "-DCOLLAPSE" "-m14000000 -w27" "${MEMLIM:-6500}")
 big_what="2 registrants, 2 wakers, any number of rounds"
@@ -162,6 +162,8 @@ check_config wq-two-reg-1w "-DWQ -DNREG=2 -DNWAKE=1" "-DCOLLAPSE" "-m2000000 -w2
 
 # Tried in turn until one catches the mutant or reaches the probe: the
 # first list for the slot, the second (-DWQ) for the wait queue target.
+# Their pans are built with -O0: most stop after a few thousand states,
+# and gcc -O2 takes a second and a half longer per build than -O0.
 small_cfgs=("-DNREG=1 -DNWAKE=2|-m1000000 -w22" "-DNREG=2 -DNWAKE=2 -DROUNDS=1|-m1000000 -w24"
 	    "-DNREG=2 -DNWAKE=1|-m1000000 -w25")
 wq_cfgs=("-DWQ -DNREG=1 -DNWAKE=2|-m1000000 -w22" "-DWQ -DNREG=2 -DNWAKE=1|-m2000000 -w23")
@@ -188,7 +190,7 @@ coverage() {
 		if [[ $wq == wq ]]; then cfgs=("${wq_cfgs[@]}"); else cfgs=("${small_cfgs[@]}"); fi
 		for cfg in "${cfgs[@]}"; do
 			IFS='|' read -r d r <<<"$cfg"
-			pan_run "$probe" "$d -D$probe" "-DCOLLAPSE" "$r" "${MEMLIM:-2500}"
+			pan_run "$probe" "$d -D$probe" "-DCOLLAPSE -O0" "$r" "${MEMLIM:-2500}"
 			if [[ $errs != 0 && $violated == reached ]]; then
 				how="($d, after ${states:-?} states)"
 				break
@@ -240,7 +242,7 @@ mutations() {
 		if [[ $wq == wq ]]; then cfgs=("${wq_cfgs[@]}"); else cfgs=("${small_cfgs[@]}"); fi
 		for cfg in "${cfgs[@]}"; do
 			IFS='|' read -r d r <<<"$cfg"
-			pan_run "$mut" "$d -D$mut" "-DCOLLAPSE" "$r" "${MEMLIM:-2500}"
+			pan_run "$mut" "$d -D$mut" "-DCOLLAPSE -O0" "$r" "${MEMLIM:-2500}"
 			if [[ $errs != 0 ]]; then
 				how="$violated ($d, after ${states:-?} states)"
 				verdict=$violated
