@@ -14,7 +14,7 @@
 # $AW_CACHE/build/herd7-build.log.
 set -euo pipefail
 src=${1:?usage: $0 HERDTOOLS7_GIT_REPO}
-cache=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
+cache=$("$(dirname "$0")/../scripts/cache.py")
 tag=7.58
 tree=$cache/build/herdtools7-$tag
 log=$cache/build/herd7-build.log

@@ -11,7 +11,7 @@
 # /usr/src/linux-source-*).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
+cache=$("$(dirname "$0")/../scripts/cache.py")
 herd=${HERD7:-$(command -v herd7 || true)}
 if [[ -z $herd && -x $cache/herd7/bin/herd7 ]]; then
 	herd=$cache/herd7/bin/herd7
