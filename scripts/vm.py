@@ -40,6 +40,15 @@ def profile(name):
     return p
 
 
+def profile_steps(p):
+    """The steps of profile settings @p; "@NAME" stands for the steps of
+    profile NAME."""
+    steps = []
+    for s in p.get('steps', []):
+        steps += profile_steps(profile(s[1:])) if s.startswith('@') else [s]
+    return steps
+
+
 def expand_pairs(groups, values):
     """For each group, steps that run A and B in turn, 'count' times: pair
     i on CPU i % 2 ({cpu} in the steps), A first on CPU 0, B first on 1."""
@@ -87,7 +96,7 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
         kernel_name = p['kernels'][0]
     values = dict(p.get('params', {}))
     values.update(params)
-    steps = [s.format(**values) for s in p.get('steps', [])]
+    steps = [s.format(**values) for s in profile_steps(p)]
     if 'pairs' in p:
         steps += expand_pairs(p['pairs'], values)
     kname = kernel_name or p['kernel']
