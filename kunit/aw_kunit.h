@@ -6,11 +6,14 @@
  * lib/test_maple_tree.c): these files are the KUnit module
  * atomic_waker_kunit.ko, and, unchanged, the user-space test program of
  * ../user/, built against ../user/shim (kunit/test.h, kthreads, timers,
- * work and irq_work on pthreads) in plain, ThreadSanitizer and ASan+UBSan
- * builds.  The suites, one file each:
+ * work and irq_work on pthreads) in plain, ThreadSanitizer, ASan+UBSan and
+ * PREEMPT_RT builds.  The suites, one file each:
  *
  *   atomic_waker             api.c         the contract, from one thread
  *   atomic_waker_context     context.c     target kinds; where wake() runs
+ *   atomic_waker_wait_queue  wait_queue.c  wait queue targets woken from
+ *                                          atomic contexts (the PREEMPT_RT
+ *                                          deferral through the irq_work)
  *   atomic_waker_wait        wait.c        the wait_event helpers
  *   atomic_waker_race        race.c        threads racing on one slot
  *

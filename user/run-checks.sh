@@ -1,5 +1,5 @@
 #!/bin/bash
-# Run the three builds of aw_test (see Makefile); a sanitizer report fails
+# Run the five builds of aw_test (see Makefile); a sanitizer report fails
 # its build even if every case passed.  Each build's log goes to
 # $B/<build>.log; its summary line is printed here.  Last line:
 # "N passed, N failed" over all builds (skipped cases are neither).
@@ -9,7 +9,7 @@ passed=0 failed=0 skipped=0
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 export ASAN_OPTIONS="halt_on_error=1 detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
-builds=(aw_test aw_test-tsan aw_test-asan)
+builds=(aw_test aw_test-tsan aw_test-asan aw_test-rt-tsan aw_test-rt-asan)
 n=0
 for name in "${builds[@]}"; do
 	n=$((n + 1))
