@@ -16,6 +16,7 @@
  *                                          deferral through the irq_work)
  *   atomic_waker_wait        wait.c        the wait_event helpers
  *   atomic_waker_race        race.c        threads racing on one slot
+ *   atomic_waker_misuse      misuse.c      racing misuse: -EBUSY, warned
  *
  * Rules the files keep, because breaking them hides failures:
  *  - KUNIT_* only in the test thread: helper kthreads, timers and IRQ
