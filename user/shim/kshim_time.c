@@ -387,7 +387,7 @@ bool cancel_delayed_work_sync(struct delayed_work *dw)
 /* ---- irq_work ------------------------------------------------------------- */
 
 /* Under PREEMPT_RT the irq_work thread runs a batch this much later. */
-#define SHIM_IRQ_WORK_DELAY_NS	(2 * NSEC_PER_MSEC)
+#define SHIM_IRQ_WORK_DELAY_NS	(10 * NSEC_PER_MSEC)
 
 static struct {
 	pthread_mutex_t lock;
