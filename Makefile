@@ -1,146 +1,106 @@
 # SPDX-License-Identifier: GPL-2.0
-# atomic_waker: out-of-tree kernel module plus its QEMU test harness.
+# atomic_waker: a lock-free single-target wakeup slot, as a kernel module.
 #
-#   make                 build the modules against KDIR (default: the running
-#                        kernel's /lib/modules/$(uname -r)/build if present,
-#                        else the cached test kernel, built if missing)
-#   make kernel          build/reuse the test kernel (in $(AW_CACHE))
-#   make run             boot the test kernel with the demo module
-#   make check           boot the test kernel with the KUnit tests
-#                        (SMP=4, AW_TIMEOUT=secs, AW_EXPECT_SUITES="a b")
-#   make kcsan, kasan    check + torture on 4 CPUs on a KCSAN or a KASAN +
-#                        kmemleak kernel (scripts/{kcsan,kasan}.config)
-#   make lint            checkpatch, sparse + W=1, kernel-doc
-#   make stock           atomic_waker + sample on Debian's stock kernel
-#   make dkms-check      dkms add/build/install/remove (root)
-#   make bench           benchmarks -> bench/results/
-#   make bench-kernel    the kernel benchmark on a non-debug tinyconfig kernel
-#   make user-check, user-mutants, model-check, litmus, torture
-#                        the proofs: see user/, model/, torture/
-#   make deps            install the Debian packages needed
-#   make clean, make modules_install
-# run, check and lint always use the test kernel. KSRC=<tree> builds the
-# test kernel from another source tree.
+#   library   atomic_waker.h (the contract), atomic_waker.c
+#   tests     kunit/ (KUnit suites, also built in user space by user/),
+#             sample/ (a driver, its test and the demo), torture/
+#   proofs    model/ (spin model, litmus tests), user/ (sanitizers, mutants)
+#   tools     scripts/ (vm.py: one VM runner, its kernels and profiles in
+#             profiles.toml), bench/ (benchmarks), dkms.conf
+#
+# make, make modules_install, make clean: kbuild and nothing else, against
+# KDIR (default: the running kernel's build tree).  The targets below set up
+# a fresh Debian 12 machine themselves (packages, kernels, QEMU), keep what
+# they build in ~/.cache/atomic_waker (AW_CACHE=), print where their logs
+# went, and end with "N passed, N failed":
+#
+#   make run          the demo: a task woken from a hard IRQ, in QEMU
+#   make check        KUnit + the sample driver's test on the test kernel
+#   make kcsan | kasan | rt
+#                     check + torture on a KCSAN, a KASAN + kmemleak, or a
+#                     PREEMPT_RT debug kernel
+#   make torture      the torture module (PARAMS=duration=60)
+#   make stock        build, load, sample test and DKMS on a Debian kernel
+#                     (KERNEL=6.1 | 6.1-rt | 6.12 | 6.12-rt; default 6.12)
+#   make matrix       stock on all four, and KUnit on a 6.1 test kernel
+#   make drivers      real drivers switched to atomic_waker (drivers/) and
+#                     their originals, on 6.12 and on the KASAN kernel;
+#                     make drivers-compare: side by side -> results/
+#   make user-check | user-mutants | model-check | litmus
+#   make lint         checkpatch --strict, sparse, W=1, kernel-doc
+#   make bench | bench-kernel   benchmarks -> results/
+#   make ci           what .ci/run runs; make check-all: every check
+# VM targets take KERNEL=, SMP=, TIMEOUT= and PARAMS="name=value ...".
 
 ifneq ($(KERNELRELEASE),)
-# Called by kbuild: the rules are in Kbuild.
 include $(src)/Kbuild
 else
 
-SCRIPTS := $(CURDIR)/scripts
-# AW_CACHE defaults to ~/.cache/atomic_waker (scripts/lib.sh)
-export AW_CACHE KSRC SMP AW_TIMEOUT AW_MEM AW_APPEND AW_STEPS AW_EXTRA \
-	AW_EXPECT_SUITES AW_LOG_ALLOW
+KDIR ?= /lib/modules/$(shell uname -r)/build
 
-HOST_KDIR := /lib/modules/$(shell uname -r)/build
-KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR))
-# The test kernel's object dir (evaluated only when used).
-TEST_KDIR = $(shell $(SCRIPTS)/build-kernel.sh --path)
-
-.PHONY: all modules test-modules kernel run check lint deps clean \
-	modules_install sample-test stock dkms-check bench bench-kernel user-check \
-	user-mutants model-check litmus torture kcsan kasan
-
-SAMPLE_TEST := sample/test/aw_sample_test
-
+.PHONY: all modules modules_install clean
 all: modules
+modules modules_install clean:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR):" \
+		"apt-get install linux-headers-$$(uname -r), or set KDIR=" \
+		"(make check builds its own test kernel)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
 
-ifeq ($(KDIR),)
-modules: test-modules
-else
-modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-endif
+# ---- checks ----------------------------------------------------------------
 
-kernel:
-	@$(SCRIPTS)/build-kernel.sh >/dev/null
+VM := scripts/vm.py $(if $(KERNEL),--kernel $(KERNEL)) \
+	$(if $(SMP),--smp $(SMP)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+	$(foreach p,$(PARAMS),--param $(p))
+DEPS := scripts/deps.sh
 
-test-modules: kernel
-	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR) modules
+VM_TARGETS := run check kcsan kasan rt torture stock drivers drivers-compare
+.PHONY: $(VM_TARGETS) matrix user-check user-mutants model-check litmus \
+	lint bench bench-kernel deps ci check-all
+$(VM_TARGETS):
+	@$(DEPS)
+	@$(VM) $@
 
-# Sequential on purpose (safe with make -j): deps, kernel, modules, VM.
-run check:
-	@$(SCRIPTS)/deps.sh
-	@$(MAKE) --no-print-directory test-modules
-	@$(MAKE) --no-print-directory sample-test
-	@$(SCRIPTS)/vm-test.sh $@
+matrix:
+	@$(DEPS)
+	@$(VM) --table results/matrix.md matrix
 
-# check + the torture module on a KCSAN or a KASAN kernel: scripts/san-test.sh
-kcsan kasan:
-	@$(SCRIPTS)/deps.sh
-	@$(MAKE) --no-print-directory sample-test
-	@$(SCRIPTS)/san-test.sh $@
+user-check user-mutants:
+	@$(DEPS) clang
+	@$(MAKE) --no-print-directory -C user $(@:user-%=%)
 
-# The sample driver's test program: static, it runs in the initramfs.
-sample-test: $(SAMPLE_TEST)
-$(SAMPLE_TEST): sample/test/aw_sample_test.c sample/atomic_waker_sample.h
-	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Isample -o $@ $<
-
-# Proof of no lost wakeup (issue 4): the same atomic_waker.c in user space
-# under TSan/ASan/UBSan, weakened copies that must fail, the spin model,
-# the litmus tests (herd7 if installed) and the torture module in QEMU.
-user-check:
-	@$(MAKE) --no-print-directory -C user check
-user-mutants:
-	@$(MAKE) --no-print-directory -C user mutants
 model-check:
-	@$(SCRIPTS)/deps.sh spin
+	@$(DEPS) spin
 	@model/run.sh
+
 litmus:
 	@model/litmus.sh
-torture:
-	@$(SCRIPTS)/deps.sh
-	@$(MAKE) --no-print-directory test-modules
-	@torture/run-vm.sh $(TORTURE_ARGS)
-
-# Benchmarks: kernel (Debian's stock, non-debug 6.12 in QEMU) and user space
-# (against futures-core and atomic-waker, built offline with cargo); writes
-# bench/results/. See bench/README.md.
-BENCH_PKGS := librust-futures-core-dev librust-atomic-waker-dev \
-	librust-cc-dev linux-image-6.12.117+deb12-amd64-unsigned \
-	linux-headers-6.12.117+deb12-amd64
-bench:
-	@$(SCRIPTS)/deps.sh $(BENCH_PKGS)
-	@bench/run.sh
-
-# The same on a kernel built from bench/bench-kernel.config (tinyconfig
-# without debug options, ~3 min to build once): bench/results/bench-kernel/
-bench-kernel:
-	@$(SCRIPTS)/deps.sh $(BENCH_PKGS)
-	@AW_FRAGMENT=$(CURDIR)/bench/bench-kernel.config $(SCRIPTS)/build-kernel.sh >/dev/null
-	@AW_BENCH_KDIR=$$(AW_FRAGMENT=$(CURDIR)/bench/bench-kernel.config \
-		$(SCRIPTS)/build-kernel.sh --path) bench/run.sh --kernel-only
-
-# Debian's stock kernel in QEMU with atomic_waker + the sample (~20-30 s).
-stock:
-	@$(SCRIPTS)/deps.sh
-	@$(SCRIPTS)/stock-kernel.sh
-
-# dkms add/build/install/remove for Debian's 6.12 kernel (root, ~1-2 min).
-dkms-check:
-	@$(SCRIPTS)/dkms.sh
 
 lint:
-	@$(SCRIPTS)/deps.sh
-	@$(SCRIPTS)/build-kernel.sh >/dev/null
-	@$(SCRIPTS)/lint.sh
+	@$(DEPS)
+	@scripts/lint.sh
+
+bench:
+	@$(DEPS) librust-futures-core-dev librust-atomic-waker-dev librust-cc-dev
+	@bench/run.sh
+
+bench-kernel:
+	@$(DEPS)
+	@bench/run.sh --kernel-only bench
 
 deps:
-	@$(SCRIPTS)/deps.sh
+	@$(DEPS)
 
-modules_install:
-	$(MAKE) -C $(or $(KDIR),$(TEST_KDIR)) M=$(CURDIR) modules_install
-
-clean:
-	rm -f $(SAMPLE_TEST)
-	@kdir='$(or $(KDIR),$(TEST_KDIR))'; \
-	if [ -f "$$kdir/Makefile" ]; then \
-		$(MAKE) -C "$$kdir" M=$(CURDIR) clean; \
-	else \
-		find . -path ./.git -prune -o -type f \( -name '*.o' -o \
-			-name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o \
-			-name '.*.cmd' -o -name 'modules.order' -o \
-			-name 'Module.symvers' \) -print -delete; \
-	fi
+# CI's tier (what fits in its 90 minutes) and every check; .ci/run sums
+# their "N passed, N failed" lines.
+CI_STEPS := check stock user-check model-check litmus torture kcsan kasan rt \
+	drivers
+ALL_STEPS := $(CI_STEPS) matrix user-mutants lint
+.PHONY: ci-steps
+ci-steps:
+	@echo $(CI_STEPS)
+ci:
+	@.ci/run $(CI_STEPS)
+check-all:
+	@.ci/run $(ALL_STEPS)
 
 endif

@@ -84,12 +84,18 @@
  * (kfree_rcu(), synchronize_rcu()).  A wait queue target also needs
  * atomic_waker_wait_queue_sync() before it is freed.
  *
- * Misuse, each reported once with WARN_ON_ONCE() and, every time, an errno:
- * a target that is not one (-EINVAL: a NULL pointer, a callback without
- * @wake), a call from NMI (-EOPNOTSUPP), and a register() that finds a target
- * it did not expect (-EBUSY: another register() raced with it, which the "S"
- * above forbids, or a task asleep in the wait_event helpers sits in the
- * slot, which would never be woken through @aw once replaced).
+ * Misuse, each kind reported once with WARN_ON_ONCE() and, every time, an
+ * errno, with nothing stored, woken or leaked:
+ *   -EINVAL       the target is not one: 0, a NULL pointer of any kind, a
+ *                 callback without ops or without @wake
+ *   -EOPNOTSUPP   called from NMI (defer through irq_work)
+ *   -EBUSY        register() found a target it must not replace: another
+ *                 register() stored its own between this one's read of the
+ *                 slot and its cmpxchg (unserialized registers, the "S"
+ *                 above; a register() wholly after another just replaces
+ *                 its target, released unwoken), or a task asleep in the
+ *                 wait_event helpers sits in the slot (a second sleeper:
+ *                 it gets -EBUSY and retries, neither is lost)
  */
 
 #include <linux/atomic.h>
@@ -383,6 +389,7 @@ void atomic_waker_finish_wait(struct atomic_waker *aw);
 	struct atomic_waker *__aw = (aw);				\
 	long __ret = ret;						\
 									\
+	might_sleep();							\
 	for (;;) {							\
 		long __int = atomic_waker_prepare_wait(__aw, state);	\
 									\
@@ -405,18 +412,15 @@ void atomic_waker_finish_wait(struct atomic_waker *aw);
  *
  * Sleeps in TASK_UNINTERRUPTIBLE with the current task registered in @aw.
  * Spurious wakeups are harmless: the condition is tested again.  On return
- * current is no longer registered.
+ * current is no longer registered.  @condition is first tested with current
+ * registered, so that a wake() between the two cannot be lost: a caller
+ * that often finds it true already may test it first.
  *
  * Context: process context; may sleep.
  */
 #define atomic_waker_wait_event(aw, condition)				\
-do {									\
-	might_sleep();							\
-	if (condition)							\
-		break;							\
-	___atomic_waker_wait(aw, condition, TASK_UNINTERRUPTIBLE, 0,	\
-			     schedule());				\
-} while (0)
+	((void)___atomic_waker_wait(aw, condition, TASK_UNINTERRUPTIBLE, \
+				    0, schedule()))
 
 /**
  * atomic_waker_wait_event_interruptible - sleep until @condition or a signal
@@ -427,16 +431,8 @@ do {									\
  * Return: 0 once @condition is true, -ERESTARTSYS if a signal came first.
  */
 #define atomic_waker_wait_event_interruptible(aw, condition)		\
-({									\
-	int __rc = 0;							\
-									\
-	might_sleep();							\
-	if (!(condition))						\
-		__rc = ___atomic_waker_wait(aw, condition,		\
-					    TASK_INTERRUPTIBLE, 0,	\
-					    schedule());		\
-	__rc;								\
-})
+	((int)___atomic_waker_wait(aw, condition, TASK_INTERRUPTIBLE,	\
+				   0, schedule()))
 
 /**
  * atomic_waker_wait_event_killable - sleep until @condition or a fatal signal
@@ -448,16 +444,8 @@ do {									\
  * first.
  */
 #define atomic_waker_wait_event_killable(aw, condition)			\
-({									\
-	int __rc = 0;							\
-									\
-	might_sleep();							\
-	if (!(condition))						\
-		__rc = ___atomic_waker_wait(aw, condition,		\
-					    TASK_KILLABLE, 0,		\
-					    schedule());		\
-	__rc;								\
-})
+	((int)___atomic_waker_wait(aw, condition, TASK_KILLABLE,	\
+				   0, schedule()))
 
 /**
  * atomic_waker_wait_event_timeout - sleep until @condition or a timeout
@@ -470,16 +458,8 @@ do {									\
  * elapsed, 1 if it was true when @timeout elapsed, else the jiffies left.
  */
 #define atomic_waker_wait_event_timeout(aw, condition, timeout)		\
-({									\
-	long __ret = timeout;						\
-									\
-	might_sleep();							\
-	if (!___wait_cond_timeout(condition))				\
-		__ret = ___atomic_waker_wait(aw,			\
-					     ___wait_cond_timeout(condition), \
-					     TASK_UNINTERRUPTIBLE, timeout, \
-					     __ret = schedule_timeout(__ret)); \
-	__ret;								\
-})
+	___atomic_waker_wait(aw, ___wait_cond_timeout(condition),	\
+			     TASK_UNINTERRUPTIBLE, timeout,		\
+			     __ret = schedule_timeout(__ret))
 
 #endif /* _ATOMIC_WAKER_H */

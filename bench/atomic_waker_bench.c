@@ -148,6 +148,7 @@ static void awb_row_header(const char *title, const char *unit,
 /* ---- objects shared by the single-thread scenarios ------------------ */
 
 static struct atomic_waker awb_aw = ATOMIC_WAKER_INIT;
+static struct atomic_waker_wait_queue awb_aw_wq;	/* init at load */
 static DECLARE_COMPLETION(awb_comp);
 static DECLARE_WAIT_QUEUE_HEAD(awb_wq);
 static DECLARE_SWAIT_QUEUE_HEAD(awb_swq);
@@ -335,6 +336,17 @@ static noinline __awb_loop void awb_rw_aw_task(unsigned long n)
 	}
 }
 
+/* A wait-queue target whose queue holds one counting entry. */
+static noinline __awb_loop void awb_rw_aw_wq(unsigned long n)
+{
+	while (n--) {
+		add_wait_queue(&awb_aw_wq.head, &awb_wqe);
+		atomic_waker_register(&awb_aw,
+				      atomic_waker_target_wait_queue(&awb_aw_wq));
+		atomic_waker_wake(&awb_aw);
+	}
+}
+
 static noinline __awb_loop void awb_rw_rcuwait(unsigned long n)
 {
 	while (n--) {
@@ -383,6 +395,8 @@ static const struct awb_op awb_regwake_ops[] = {
 	  awb_setup_wqe, NULL, true },
 	{ "atomic_waker: callback waker", awb_rw_aw_cb, NULL, NULL, true },
 	{ "atomic_waker: task waker (current)", awb_rw_aw_task },
+	{ "atomic_waker: wait queue target (one entry)", awb_rw_aw_wq,
+	  awb_setup_wqe, NULL, true },
 	{ "wait queue: add + wq_has_sleeper + wake_up", awb_rw_wq_guarded,
 	  awb_setup_wqe, NULL, true },
 	{ "rcuwait: prepare + wake_up + finish", awb_rw_rcuwait },
@@ -541,6 +555,8 @@ static struct completion awb_ch_comp[2];
 static struct wait_queue_head awb_ch_wq[2];
 static struct rcuwait awb_ch_rw[2];
 static struct swait_queue_head awb_ch_swq[2];
+static struct atomic_waker awb_ch_awq[2];	/* holds awb_ch_awq_wq[s] */
+static struct atomic_waker_wait_queue awb_ch_awq_wq[2];
 
 #define AWB_CH_READY(s, seq)	(READ_ONCE(awb_flag[s]) == (seq))
 
@@ -548,6 +564,7 @@ struct awb_ch_ops {
 	const char *name;
 	void (*wait)(int s, unsigned long seq);
 	void (*wake)(int s, unsigned long seq);
+	bool sleeping_lock;	/* a spinlock_t: not from hard IRQ on RT */
 };
 
 static void awb_ch_init(void)
@@ -561,6 +578,7 @@ static void awb_ch_init(void)
 		init_waitqueue_head(&awb_ch_wq[s]);
 		rcuwait_init(&awb_ch_rw[s]);
 		init_swait_queue_head(&awb_ch_swq[s]);
+		atomic_waker_init(&awb_ch_awq[s]);	/* its queue: at load */
 	}
 }
 
@@ -573,6 +591,20 @@ static void awb_ch_aw_wake(int s, unsigned long seq)
 {
 	WRITE_ONCE(awb_flag[s], seq);
 	atomic_waker_wake(&awb_ch_aw[s]);
+}
+
+/* The consumer sleeps on a queue that an atomic_waker holds as its target. */
+static void awb_ch_awq_wait(int s, unsigned long seq)
+{
+	atomic_waker_register(&awb_ch_awq[s],
+			      atomic_waker_target_wait_queue(&awb_ch_awq_wq[s]));
+	wait_event(awb_ch_awq_wq[s].head, AWB_CH_READY(s, seq));
+}
+
+static void awb_ch_awq_wake(int s, unsigned long seq)
+{
+	WRITE_ONCE(awb_flag[s], seq);
+	atomic_waker_wake(&awb_ch_awq[s]);
 }
 
 static void awb_ch_comp_wait(int s, unsigned long seq)
@@ -622,7 +654,9 @@ static void awb_ch_swait_wake(int s, unsigned long seq)
 static const struct awb_ch_ops awb_ch_ops[] = {
 	{ "completion", awb_ch_comp_wait, awb_ch_comp_wake },
 	{ "atomic_waker_wait_event", awb_ch_aw_wait, awb_ch_aw_wake },
-	{ "wait queue (wait_event/wake_up)", awb_ch_wq_wait, awb_ch_wq_wake },
+	{ "atomic_waker, wait queue target", awb_ch_awq_wait, awb_ch_awq_wake },
+	{ "wait queue (wait_event/wake_up)", awb_ch_wq_wait, awb_ch_wq_wake,
+	  true },
 	{ "rcuwait", awb_ch_rw_wait, awb_ch_rw_wake },
 	{ "swait (exclusive)", awb_ch_swait_wait, awb_ch_swait_wake },
 };
@@ -738,6 +772,12 @@ static enum hrtimer_restart awb_irq_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/* wake_up() of a plain wait queue takes a sleeping lock on PREEMPT_RT. */
+static bool awb_irq_skip(const struct awb_ch_ops *ops)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && ops->sleeping_lock;
+}
+
 static void awb_irq_latency(void)
 {
 	int per_round = max(irq_samples / nruns, 1), n = per_round * nruns;
@@ -757,6 +797,8 @@ static void awb_irq_latency(void)
 		for (i = 0; i < AWB_NCH; i++) {
 			int k = (i + r) % AWB_NCH;
 
+			if (awb_irq_skip(&awb_ch_ops[k]))
+				continue;
 			awb_ch_init();
 			awb_irq_cur = &awb_ch_ops[k];
 			awb_irq_asleep = 0;
@@ -786,11 +828,16 @@ static void awb_irq_latency(void)
 		"p99", "max", "ratio", "asleep");
 	pr_info("|----------------------------------------------|----------:|----------:|----------:|--------:|-------:|\n");
 	for (i = 0; i < AWB_NCH; i++)
-		awb_sort(&lat[i * n], n);
+		awb_sort(&lat[i * n], have[i]);
 	for (i = 0; i < AWB_NCH; i++) {
 		u64 *v = &lat[i * n];
 		char rt[24];
 
+		if (awb_irq_skip(&awb_ch_ops[i])) {
+			pr_info("| %-44s | (not from hard IRQ under PREEMPT_RT) |\n",
+				awb_ch_ops[i].name);
+			continue;
+		}
 		pr_info("| %-44s | %9llu | %9llu | %9llu | %7s | %5lu%% |\n",
 			awb_ch_ops[i].name, v[n / 2], v[n - 1 - n / 100],
 			v[n - 1], awb_fmt_ratio(rt, sizeof(rt), v[n / 2],
@@ -1176,6 +1223,9 @@ static int __init awb_init(void)
 	awb_task = kthread_create(awb_main, NULL, "awbench");
 	if (IS_ERR(awb_task))
 		return PTR_ERR(awb_task);
+	atomic_waker_wait_queue_init(&awb_aw_wq);
+	atomic_waker_wait_queue_init(&awb_ch_awq_wq[0]);
+	atomic_waker_wait_queue_init(&awb_ch_awq_wq[1]);
 	kthread_bind(awb_task, cpumask_first(cpu_online_mask));
 	wake_up_process(awb_task);
 	/* Killable: not reported as a hung task while the benchmark runs. */
@@ -1187,6 +1237,8 @@ static int __init awb_init(void)
 static void __exit awb_exit(void)
 {
 	kthread_stop(awb_task);
+	atomic_waker_wait_queue_sync(&awb_ch_awq_wq[0]);
+	atomic_waker_wait_queue_sync(&awb_ch_awq_wq[1]);
 }
 
 module_init(awb_init);

@@ -52,20 +52,27 @@ static int demo_round(int round)
 
 static int demo_run(void)
 {
-	int round, err = 0;
+	int round, passed = 0, failed = 0;
 
 	pr_info("atomic_waker_demo: task %d (%s) sleeps until an hrtimer (HARD) completes the transfer\n",
 		current->pid, current->comm);
-	for (round = 1; round <= DEMO_ROUNDS && !err; round++)
-		err = demo_round(round);
+	for (round = 1; round <= DEMO_ROUNDS; round++) {
+		if (demo_round(round))
+			failed++;
+		else
+			passed++;
+	}
 
 	/* Nothing registered: wake() is a no-op and remembers nothing. */
-	if (!err && atomic_waker_wake(&demo_aw))
-		err = -EINVAL;
-	if (!err)
+	if (atomic_waker_wake(&demo_aw)) {
+		pr_err("atomic_waker_demo: empty wake() returned true\n");
+		failed++;
+	} else {
 		pr_info("atomic_waker_demo: empty wake() returned false, as it should\n");
-	pr_info("atomic_waker_demo: %s\n", err ? "FAIL" : "PASS");
-	return err;
+		passed++;
+	}
+	pr_info("atomic_waker_demo: %d passed, %d failed\n", passed, failed);
+	return failed ? -EINVAL : 0;
 }
 
 static int __init demo_init(void)
@@ -83,5 +90,5 @@ static void __exit demo_exit(void)
 
 module_init(demo_init);
 module_exit(demo_exit);
-MODULE_DESCRIPTION("atomic_waker demo: a kthread woken from hard IRQ");
+MODULE_DESCRIPTION("atomic_waker demo: a task woken from hard IRQ");
 MODULE_LICENSE("GPL");

@@ -10,14 +10,15 @@ pkgs=(
 	libelf-dev        # objtool (ORC unwinder)
 	libssl-dev        # kernel host tools (sign-file, extract-cert)
 	perl              # checkpatch.pl, kernel-doc, build scripts
-	python3           # kunit.py parser
+	python3           # scripts/vm.py (3.11: tomllib), kunit.py parser
+	git               # the module builds copy the tree as git sees it
 	xz-utils          # unpacking the source tarball
 	cpio              # initramfs
-	kmod              # depmod for modules_install
+	kmod              # depmod, modprobe --show-depends for the initramfs
 	busybox-static    # initramfs user space
 	qemu-system-x86   # test VM
 	sparse            # make lint (C=1)
-	linux-source-6.12 # test kernel source (unless KSRC= is given)
+	linux-source-6.12 # the test kernels' source (others: scripts/kernels.py)
 	"$@"
 )
 missing=()
@@ -37,5 +38,5 @@ if ((EUID != 0)); then
 fi
 echo "==> deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=600 update -q
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"

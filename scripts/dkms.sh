@@ -2,20 +2,22 @@
 # Check that atomic_waker installs with DKMS: install Debian's dkms, copy
 # the sources to /usr/src/atomic_waker-<version>, then dkms add, build and
 # install for one kernel, check the result, and dkms remove it all again.
-# Usage: dkms.sh            (as root; changes /usr/src, /var/lib/dkms and
-#                           /lib/modules/<kver>/updates, then cleans up)
-# Environment: DKMS_KVER  kernel release (default 6.12.117+deb12-amd64);
-#              its linux-headers package is installed if missing.
+# Usage: dkms.sh RELEASE   (as root; changes /usr/src, /var/lib/dkms and
+#                          /lib/modules/RELEASE/updates, then cleans up)
+# make stock runs it for the kernel it boots (scripts/profiles.toml); the
+# linux-headers-RELEASE package is installed if missing.
 # The last line is "N passed, N failed"; exit 1 if any check failed.
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-. "$(dirname "$0")/lib.sh"
+step() { printf '==> %s\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
-kver=${DKMS_KVER:-6.12.117+deb12-amd64}
+AW_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+kver=${1:?usage: dkms.sh RELEASE}
 ((EUID == 0)) || die "run as root: dkms installs into /usr/src and /lib/modules"
 export DEBIAN_FRONTEND=noninteractive
 if [[ ! -d /usr/src/linux-headers-$kver ]]; then
-	apt-get install -y -q --no-install-recommends "linux-headers-$kver" \
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "linux-headers-$kver" \
 		>/dev/null
 fi
 
@@ -47,7 +49,7 @@ new_mok=
 
 step "dkms 1/5: install Debian's dkms"
 if ! command -v dkms >/dev/null; then
-	apt-get install -y -q --no-install-recommends dkms >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends dkms >/dev/null
 fi
 info "$(dkms --version)"
 
