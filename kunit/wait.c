@@ -58,19 +58,40 @@ static void aw_test_wait_killable_woken(struct kunit *test)
 	aw_wait_woken(test, AW_WAIT_KILLABLE);
 }
 
-/* A condition already true: return at once, register nothing. */
+/* The condition of aw_test_wait_cond_true(): is current registered? */
+static bool aw_cond_reg(struct atomic_waker *aw, int *tests)
+{
+	(*tests)++;
+	return atomic_long_read(&aw->slot) == aw_sleeper_word(current);
+}
+
+/*
+ * A condition already true: return at once, leaving nothing registered.
+ * The helpers test it only with current registered, so that a wake()
+ * between a test and the registration cannot be lost: here, once.
+ */
 static void aw_test_wait_cond_true(struct kunit *test)
 {
 	DEFINE_ATOMIC_WAKER(aw);
 	unsigned int usage = refcount_read(&current->usage);
-	int one = 1, ret;
+	int t[4] = { }, ret[3];
+	long left;
 
-	atomic_waker_wait_event(&aw, READ_ONCE(one));
-	ret = atomic_waker_wait_event_interruptible(&aw, READ_ONCE(one));
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	ret = atomic_waker_wait_event_killable(&aw, READ_ONCE(one));
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_FALSE(test, atomic_waker_is_registered(&aw));
+	atomic_waker_wait_event(&aw, aw_cond_reg(&aw, &t[0]));
+	ret[0] = atomic_waker_wait_event_interruptible(&aw,
+						       aw_cond_reg(&aw, &t[1]));
+	ret[1] = atomic_waker_wait_event_killable(&aw,
+						  aw_cond_reg(&aw, &t[2]));
+	left = atomic_waker_wait_event_timeout(&aw, aw_cond_reg(&aw, &t[3]),
+					       10);
+	ret[2] = atomic_waker_is_registered(&aw);
+
+	KUNIT_EXPECT_EQ(test, ret[0], 0);
+	KUNIT_EXPECT_EQ(test, ret[1], 0);
+	KUNIT_EXPECT_EQ(test, left, 10);
+	KUNIT_EXPECT_EQ_MSG(test, t[0] + t[1] + t[2] + t[3], 4,
+			    "tested before current was registered");
+	KUNIT_EXPECT_FALSE(test, ret[2]);
 	KUNIT_EXPECT_EQ(test, refcount_read(&current->usage), usage);
 }
 

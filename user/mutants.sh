@@ -46,6 +46,7 @@ mutants=(
 "nmi_register|c|s/\tif \(WARN_ON_ONCE\(in_nmi\(\)\)\)\n\t\treturn -EOPNOTSUPP;\n//|register() runs in NMI context"
 "sleeper_replaced|c|s/\tif \(WARN_ON_ONCE\(target_kind\(old\) == ATOMIC_WAKER_KIND_SLEEPER\)\)\n\t\treturn -EBUSY;\n//|register() replaces a task asleep in the wait_event helpers (the old behaviour)"
 # -- sleeping on an atomic_waker
+"wait_tests_unregistered|h|s/(\tfor \(;;\) \{\t+\x5c\n)/\$1\t\tif (condition)\t\x5c\n\t\t\tbreak;\t\x5c\n/|the sleep loop tests its condition before registering (the old fast path, at every round)"
 "finish_wait_erases|c|s/if \(atomic_long_read\(&aw->slot\) == \(long\)me\)\s*atomic_long_cmpxchg_relaxed\(&aw->slot, me, 0\);/atomic_long_set(\&aw->slot, 0);/|finish_wait() stores 0 unconditionally: erases a target registered after a wake"
 "finish_wait_store|c|s/atomic_long_cmpxchg_relaxed\(&aw->slot, me, 0\);/atomic_long_set(\&aw->slot, 0);/|finish_wait()'s cmpxchg is a store after the peek: erases a target registered meanwhile"
 "finish_wait_stays|c|s/atomic_long_cmpxchg_relaxed\(&aw->slot, me, 0\);/;/|finish_wait() leaves current in the slot"
