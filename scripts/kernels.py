@@ -22,6 +22,7 @@ Usage: kernels.py resolve NAME            print the kernel's facts
        kernels.py build-modules NAME [CONFIG_...=m ...] [MAKEVAR=...]
 """
 import dataclasses
+import fcntl
 import hashlib
 import os
 import re
@@ -201,7 +202,6 @@ def build_test_kernel(name, spec):
     if not os.path.exists(stamp):
         os.makedirs(obj, exist_ok=True)
         with open(obj + '.lock', 'w') as lock:
-            import fcntl
             fcntl.flock(lock, fcntl.LOCK_EX)  # another run may be building it
             if not os.path.exists(stamp):
                 compile_kernel(name, src, obj, frags, opts)
@@ -327,6 +327,11 @@ def resolve(name):
 
 # ---- this repo's modules, for a kernel -------------------------------------
 
+def tree_id():
+    """A short name for this checkout: each gets its own module builds."""
+    return hashlib.sha256(ROOT.encode()).hexdigest()[:8]
+
+
 def sync_tree(dest):
     """Make dest a copy of the repo's source files (as git sees them),
     touching only what changed, so that kbuild rebuilds only that."""
@@ -362,16 +367,18 @@ def build_modules(kernel, configs=(), make_args=()):
     """Build atomic_waker.ko and the modules that the CONFIG_ATOMIC_WAKER_*
     names in @configs ask for, against @kernel, W=1 and warning-free.
     Returns the build directory (the .ko files are under it)."""
-    build = cache_dir('modules', kernel.key)
+    build = cache_dir('modules', f'{kernel.key}-{tree_id()}')
     os.makedirs(build, exist_ok=True)
-    sync_tree(build)
     log = os.path.join(build, 'build.log')
-    open(log, 'w').close()
     cmd = ['make', '-C', kernel.kbuild, f'M={build}', 'W=1',
            *[f'{c}=m' for c in configs], *make_args, 'modules']
     step(f'modules for {kernel.name} ({kernel.release}): '
          f'{" ".join(configs) or "atomic_waker.ko"} (log: {log})')
-    run(['nice', '-n', '10'] + cmd, log)
+    with open(build + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)    # one build of this tree at a time
+        sync_tree(build)
+        open(log, 'w').close()
+        run(['nice', '-n', '10'] + cmd, log)
     with open(log, errors='replace') as f:
         warnings = [l for l in f if re.search(r'warning:|error:', l)]
     if warnings:
@@ -385,7 +392,7 @@ def build_drivers(kernel, moddir, names):
     source tree (drivers/apply.sh) and built against @kernel with the
     Module.symvers of atomic_waker in @moddir.  Returns the directory that
     holds drivers/<name>/*.ko."""
-    top = cache_dir('modules', kernel.key + '-drivers')
+    top = cache_dir('modules', f'{kernel.key}-{tree_id()}-drivers')
     for name in names:
         out = os.path.join(top, 'drivers', name)
         shutil.rmtree(out, ignore_errors=True)
