@@ -46,6 +46,7 @@
 #include <linux/workqueue.h>
 
 #include "atomic_waker.h"
+#include "compat.h"
 
 /* The bound of every wait for something that should happen promptly. */
 #define AW_TIMEOUT		(5 * HZ)
