@@ -2,6 +2,7 @@
 /*
  * kunit_add_action_or_reset() and kunit_release_action() for kernels before
  * 6.4 (see compat.h): an action is a kunit resource whose free runs it.
+ * Empty where the kernel has them.
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
@@ -9,7 +10,7 @@
 
 #include "compat.h"
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#ifndef AW_HAVE_KUNIT_ACTIONS
 struct aw_action {
 	kunit_action_t *fn;
 	void *ctx;
