@@ -63,12 +63,22 @@ def ratio_cell(ps, fig):
             (min(r), max(r)))
 
 
+def side(rng, higher_is_better):
+    """'better', 'worse' or 'noise': where a figure's range of ratios lies."""
+    if rng is None or rng[0] <= 1 <= rng[1]:
+        return 'noise'
+    return 'better' if (rng[0] > 1) == higher_is_better else 'worse'
+
+
 def verdict(rate, p50):
-    """From the ranges of the throughput and p50 ratios."""
-    if (rate and rate[1] < 1) or (p50 and p50[0] > 1):
-        return 'slower in every pair'
-    if (rate and rate[0] > 1) or (p50 and p50[1] < 1):
-        return 'faster in every pair'
+    """Slower where every pair says so for throughput or p50 latency."""
+    sides = {'throughput': side(rate, True), 'p50': side(p50, False)}
+    worse = [k for k, v in sides.items() if v == 'worse']
+    better = [k for k, v in sides.items() if v == 'better']
+    if worse:
+        return f'slower in every pair ({", ".join(worse)})'
+    if better:
+        return f'faster in every pair ({", ".join(better)})'
     return 'within TCG noise'
 
 
