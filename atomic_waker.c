@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
+/**
+ * DOC: Why
+ *
  * atomic_waker: a slot for one target, registered and woken without a lock.
  *
  * A driver's completion path is "the IRQ finishes the work, the sleeper must
@@ -9,8 +11,12 @@
  * itself, a tagged pointer, so register and wake are one atomic each, and a
  * wake may race with anything.  atomic_waker.h is the contract; this file
  * explains how the code keeps it.
+ */
+
+/**
+ * DOC: Protocol
  *
- * The protocol, with the barriers named as the comments below name them:
+ * The protocol, with the barriers named as the comments below name them::
  *
  *   register(t)                          wake() (and take())
  *   ----------------------------------   -------------------------------
@@ -31,7 +37,7 @@
  * is released exactly once, and nothing waits for anything.
  *
  * The empty-slot exit (F) is store buffering between the two sides, with a
- * full barrier on each:
+ * full barrier on each::
  *
  *   REGISTER                    WAKE
  *   [S] slot = t (A)            [S] condition = true
