@@ -61,6 +61,9 @@
 
 #include "atomic_waker.h"
 
+#define CREATE_TRACE_POINTS
+#include "atomic_waker_trace.h"
+
 /*
  * The tag bits need this much alignment: 4 bytes for every kind (so not on
  * m68k, where an int is 2-byte aligned, nor embedded __packed), 8 for a task
@@ -356,14 +359,18 @@ int atomic_waker_register(struct atomic_waker *aw,
 	 * (model/litmus/aw-same-target-peek+emptied.litmus).
 	 */
 	long old = atomic_long_read(&aw->slot);
+	int ret;
 
 	if (old == (long)t.word && old)
-		return 0;
-	if (WARN_ON_ONCE(!target_valid(t.word)))
-		return -EINVAL;
-	if (WARN_ON_ONCE(in_nmi()))
-		return -EOPNOTSUPP;
-	return slot_store(aw, old, t.word);
+		ret = 0;
+	else if (WARN_ON_ONCE(!target_valid(t.word)))
+		ret = -EINVAL;
+	else if (WARN_ON_ONCE(in_nmi()))
+		ret = -EOPNOTSUPP;
+	else
+		ret = slot_store(aw, old, t.word);
+	trace_atomic_waker_register(aw, t.word, ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_register);
 
@@ -411,6 +418,7 @@ bool atomic_waker_take(struct atomic_waker *aw,
 
 	preempt_disable();
 	t = slot_take(aw);
+	trace_atomic_waker_take(aw, t);
 	if (target_kind(t) == ATOMIC_WAKER_KIND_SLEEPER) {
 		get_task_struct(target_task(t));   /* it may be woken late */
 		t &= ~ATOMIC_WAKER_KIND_SLEEPER;   /* now a pinned task */
@@ -439,6 +447,7 @@ bool __atomic_waker_wake(struct atomic_waker *aw)
 
 	preempt_disable();
 	t = slot_take(aw);
+	trace_atomic_waker_wake(aw, t);
 	if (target_kind(t) == ATOMIC_WAKER_KIND_SLEEPER) {
 		wake_up_process(target_task(t));	/* inside the RCU section */
 		preempt_enable();
@@ -499,6 +508,7 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 {
 	unsigned long me = current_sleeper();
 	long old;
+	int ret;
 
 	/*
 	 * set_current_state() is a full barrier: the task state is stored
@@ -510,7 +520,9 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 	 */
 	set_current_state(state);
 	old = atomic_long_read(&aw->slot);
-	if (old != (long)me && slot_store(aw, old, me))
+	ret = old == (long)me ? 0 : slot_store(aw, old, me);
+	trace_atomic_waker_register(aw, me, ret);
+	if (ret)
 		__set_current_state(TASK_RUNNING); /* nobody would wake us */
 	if (signal_pending_state(state, current))
 		return -ERESTARTSYS;

@@ -55,7 +55,7 @@ for m in "${mutants[@]}"; do
 	fi
 	d=$tmp/$name
 	mkdir -p "$d"
-	cp "$here/../atomic_waker.c" "$here/../atomic_waker.h" "$d/"
+	cp "$here/../atomic_waker.c" "$here/../atomic_waker.h" "$here/../atomic_waker_trace.h" "$d/"
 	perl -0pi -e "$expr" "$d/atomic_waker.$file"
 	control=false
 	[[ $what == ordering:* ]] && control=true
