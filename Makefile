@@ -26,6 +26,7 @@
 #   make user-check | user-mutants | model-check | litmus
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
 #   make bench | bench-kernel   benchmarks -> results/
+#   make patches | patches-check  the upstream series (scripts/patches.py)
 #   make ci           what .ci/run runs; make check-all: every check
 # VM targets take KERNEL=, SMP=, TIMEOUT= and PARAMS="name=value ...".
 
@@ -52,7 +53,7 @@ DEPS := scripts/deps.sh
 
 VM_TARGETS := run check kcsan kasan rt torture stock
 .PHONY: $(VM_TARGETS) matrix user-check user-mutants model-check litmus \
-	lint bench bench-kernel deps ci check-all
+	lint bench bench-kernel deps ci check-all patches patches-check
 $(VM_TARGETS):
 	@$(DEPS)
 	@$(VM) $@
@@ -83,6 +84,13 @@ bench:
 bench-kernel:
 	@$(DEPS)
 	@bench/run.sh --kernel-only bench
+
+patches:
+	@scripts/patches.py generate
+
+patches-check:
+	@$(DEPS) python3-sphinx python3-sphinx-rtd-theme python3-ply python3-git
+	@scripts/patches.py check
 
 deps:
 	@$(DEPS)
