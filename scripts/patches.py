@@ -286,7 +286,8 @@ def kunit_sources():
                    if re.match(r'[\w-]+\.[ch]$', f) and
                    not f.endswith('.mod.c'))
     make = []
-    for line in read(os.path.join(kdir, 'Kbuild')).split('\n'):
+    kbuild = re.sub(r'\\\n\s*', ' ', read(os.path.join(kdir, 'Kbuild')))
+    for line in kbuild.split('\n'):
         line = line.strip()
         if not line or line.startswith('#') or line.startswith('ccflags'):
             continue
@@ -297,7 +298,9 @@ def kunit_sources():
             continue
         m = re.match(r'([\w-]+)-(?:y|objs)\s*(:?=|\+=)\s*(.*)$', line)
         if m:
-            make.append(f'{m.group(1)}-y {m.group(2)} {m.group(3)}')
+            objs = textwrap.wrap(' '.join(m.group(3).split()), 52)
+            make.append(f'{m.group(1)}-y {m.group(2)} ' +
+                        ' \\\n\t\t\t'.join(objs))
             continue
         raise KernelError(f'kunit/Kbuild: cannot translate "{line}"')
     return files, make
@@ -420,7 +423,7 @@ def load_results():
 
 
 def kunit_line(k):
-    s = f'{k["total"]} cases, {k["passed"]} passed, {k["failed"]} failed'
+    s = f'{k["passed"]} passed, {k["failed"]} failed'
     return s + (f', {k["skipped"]} skipped' if k.get('skipped') else '')
 
 
@@ -428,48 +431,50 @@ def tested(n, results):
     """The "Tested" paragraph of patch @n (0: the cover letter)."""
     if not results:
         return ('Tested: figures pending (scripts/patches.py check has not '
-                'run on this\nversion).')
+                'run on this version).')
     um, x86, oot = results['kunit_um'], results['kunit_x86_64'], \
         results['oot_kunit']
-    lines = ['Tested on Linux %s, after each patch: checkpatch --strict '
-             'clean, a' % results['release'],
-             'W=1 and sparse build clean (x86_64).']
-    kunit = ['KUnit, kunit.py run --kunitconfig=%s:' % KUNITCONFIG,
-             '  UML:                   ' + kunit_line(um),
-             '  x86_64, QEMU, 2 vCPUs: ' + kunit_line(x86),
-             'the same cases as the out-of-tree module\'s suites, run on a '
-             '6.12',
-             'test kernel with lockdep (%d cases).' % oot['total']]
+    clean = 'checkpatch --strict, W=1 and sparse clean'
+    kunit = [f'Tested on Linux {results["release"]} with',
+             f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KUNITDIR}',
+             '  on UML:                       ' + kunit_line(um),
+             '  on x86_64, QEMU TCG, 2 vCPUs: ' + kunit_line(x86),
+             f'the same {oot["total"]} cases as the out-of-tree module passes '
+             f'on a 6.12 kernel with',
+             f'lockdep; {clean} after each patch.']
     rng = results.get('virtio_rng')
-    if n == 1:
-        return '\n'.join(lines + [''] + ['Exercised by the KUnit suites of '
-                                         'the next patch:'] + kunit)
-    if n == 2:
-        return '\n'.join(lines + [''] + kunit)
-    if n == 3:
-        return ('Tested: make htmldocs SPHINXDIRS=core-api, %d new warnings.'
-                % results['htmldocs_new_warnings'])
-    if n == 4:
-        if not rng:
-            return '\n'.join(lines)
-        return '\n'.join(lines + [
-            '',
-            'Booted the x86_64 build with -device virtio-rng-pci and',
-            '"trace_event=atomic_waker:* tp_printk": the hwrng thread\'s '
-            'reads',
-            'slept %d times on the atomic_waker and were woken from the '
-            'virtqueue' % rng['woken'],
-            'interrupt %d times (atomic_waker:wake, woken=1), with no hang '
-            'and no' % rng['woken'],
-            'warning.'])
-    # the cover letter
-    text = lines + [''] + kunit + [
-        'Documentation: make htmldocs SPHINXDIRS=core-api, %d new warnings.'
-        % results['htmldocs_new_warnings']]
+    rng_text = None
     if rng:
-        text += ['virtio-rng: %d reads woken through the atomic_waker under '
-                 'QEMU.' % rng['woken']]
-    return '\n'.join(text)
+        rng_text = (
+            'Tested on x86_64 under QEMU with -device virtio-rng-pci and the '
+            'atomic_waker trace events printed: the hwrng thread\'s reads '
+            'slept on the atomic_waker and were woken from the virtqueue '
+            f'interrupt {rng["woken"]} times (atomic_waker:wake, '
+            'kind=sleeper, woken=1), without a hang or a warning; '
+            f'{clean}.')
+    docs = ('make htmldocs SPHINXDIRS=core-api adds no warning.'
+            if not results['htmldocs_new_warnings'] else
+            f'make htmldocs SPHINXDIRS=core-api: '
+            f'{results["htmldocs_new_warnings"]} new warnings.')
+    if n == 1:
+        return textwrap.fill(
+            f'Tested on Linux {results["release"]}: {clean} after each '
+            f'patch of the series; the KUnit suites of the next patch pass '
+            f'with kunit.py on UML ({um["total"]} cases) and on x86_64 under '
+            f'QEMU TCG with 2 vCPUs ({x86["total"]} cases), the same '
+            f'{oot["total"]} cases as the out-of-tree module passes on a '
+            f'6.12 kernel with lockdep.', 72)
+    if n == 2:
+        return '\n'.join(kunit)
+    if n == 3:
+        return 'Tested: ' + docs
+    if n == 4:
+        return textwrap.fill(rng_text or f'Tested: {clean}.', 72)
+    text = '\n'.join(kunit) + '\n' + textwrap.fill('Documentation: ' + docs,
+                                                    72)
+    if rng_text:
+        text += '\n\n' + textwrap.fill(rng_text, 72)
+    return text
 
 
 def build_series(base, release, results):
@@ -978,7 +983,8 @@ def virtio_rng_boot(c, build_dir):
     c.figures['virtio_rng'] = {'woken': woken, 'registers': regs,
                                'log': log}
     return c.verdict('virtio-rng reads woken through the atomic_waker '
-                     '(x86_64, QEMU)', woken > 0 and not bad and ended,
+                     '(x86_64, QEMU)', rc == 0 and woken > 0 and not bad
+                     and ended,
                      f'{woken} wake events (woken=1), {regs} registers, '
                      f'{len(bad)} warnings, rootdelay reached: {ended} '
                      f'({log})')
