@@ -390,7 +390,9 @@ def virtio_rng(base, diff):
     # Paragraph 2 says where the diff came from and how this repo applies
     # it: not for the commit message.
     notes = [p for p in header[2:] if 'apply.sh' not in p]
-    return text, f'hwrng: virtio - {m.group(1)}', '\n\n'.join(notes)
+    notes = re.sub(r'(?<![\w/<"])atomic_waker\.h\b',
+                   'include/linux/atomic_waker.h', '\n\n'.join(notes))
+    return text, f'hwrng: virtio - {m.group(1)}', notes
 
 
 # ---- the series ---------------------------------------------------------------
@@ -570,8 +572,8 @@ def build_series(base, release, results):
 
 
 def reflow_table(par):
-    """An "A -> B" table paragraph, too wide: one "A -> B" entry a line,
-    wrapped, continuation lines indented."""
+    """An "A -> B" table paragraph, too wide: the same two columns, B
+    refilled to 72 columns."""
     entries = []
     for line in par.split('\n'):
         m = re.match(r'(\s*)(.*?)\s+->\s+(.*)$', line)
@@ -581,9 +583,14 @@ def reflow_table(par):
             entries[-1][2] += ' ' + line.strip()
         else:
             return None
-    return '\n'.join(textwrap.fill(f'{ind}{a} -> {b}', 72,
-                                    subsequent_indent=ind + '     ')
-                      for ind, a, b in entries)
+    ind = entries[0][0]
+    left = max(len(e[1]) for e in entries)
+    out = []
+    for _, a, b in entries:
+        head = f'{ind}{a.ljust(left)} -> '
+        out.append(textwrap.fill(b, 72, initial_indent=head,
+                                 subsequent_indent=' ' * len(head)))
+    return '\n'.join(out)
 
 
 def wrap(msg):
