@@ -23,6 +23,9 @@
 #   make stock        build, load, sample test and DKMS on a Debian kernel
 #                     (KERNEL=6.1 | 6.1-rt | 6.12 | 6.12-rt; default 6.12)
 #   make matrix       stock on all four, and KUnit on a 6.1 test kernel
+#   make drivers      real drivers switched to atomic_waker (drivers/) and
+#                     their originals, on 6.12 and on the KASAN kernel;
+#                     make drivers-compare: side by side -> results/
 #   make user-check | user-mutants | model-check | litmus
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
 #   make bench | bench-kernel   benchmarks -> results/
@@ -51,7 +54,7 @@ VM := scripts/vm.py $(if $(KERNEL),--kernel $(KERNEL)) \
 	$(foreach p,$(PARAMS),--param $(p))
 DEPS := scripts/deps.sh
 
-VM_TARGETS := run check kcsan kasan rt torture stock
+VM_TARGETS := run check kcsan kasan rt torture stock drivers drivers-compare
 .PHONY: $(VM_TARGETS) matrix user-check user-mutants model-check litmus \
 	lint bench bench-kernel deps ci check-all patches patches-check
 $(VM_TARGETS):
@@ -97,8 +100,9 @@ deps:
 
 # CI's tier (what fits in its 90 minutes) and every check; .ci/run sums
 # their "N passed, N failed" lines.
-CI_STEPS := check stock user-check model-check litmus torture kcsan kasan rt
-ALL_STEPS := $(CI_STEPS) matrix user-mutants lint
+CI_STEPS := check user-check model-check litmus torture kcsan kasan rt \
+	matrix drivers
+ALL_STEPS := $(CI_STEPS) user-mutants lint
 .PHONY: ci-steps
 ci-steps:
 	@echo $(CI_STEPS)

@@ -11,7 +11,7 @@
 # /usr/src/linux-source-*).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${AW_CACHE:-${HOME:-/root}/.cache/atomic_waker}
+cache=$("$(dirname "$0")/../scripts/cache.py")
 herd=${HERD7:-$(command -v herd7 || true)}
 if [[ -z $herd && -x $cache/herd7/bin/herd7 ]]; then
 	herd=$cache/herd7/bin/herd7
@@ -20,7 +20,7 @@ fi
 if [[ -z $herd || ! -x $herd ]]; then
 	tests=("$here"/litmus/*.litmus)
 	echo "herd7 not installed: SKIPPED ${#tests[@]} litmus tests"
-	echo "(herdtools7 is not a Debian package: opam install herdtools7, or set HERD7=)"
+	echo "(herdtools7 is not a Debian package: model/herd7-build.sh builds it, see model/README.md; or set HERD7=)"
 	echo "skipped"
 	exit 0
 fi
@@ -42,7 +42,7 @@ for t in "$here"/litmus/*.litmus; do
 	else
 		failed=$((failed + 1)) v=FAIL
 	fi
-	printf '%-4s %-52s expected %-9s herd7: %s (%s states)\n' "$v" "$(basename "$t")" "$want" "${got:-error}" "${states:-?}"
+	printf '%-4s %-62s expected %-9s herd7: %s (%s states)\n' "$v" "$(basename "$t")" "$want" "${got:-error}" "${states:-?}"
 	# shellcheck disable=SC2001 # indent every line of herd7's output
 	[[ $v == FAIL && -z $got ]] && sed 's/^/       /' <<<"$out" | head -5
 done

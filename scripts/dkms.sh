@@ -17,7 +17,7 @@ kver=${1:?usage: dkms.sh RELEASE}
 ((EUID == 0)) || die "run as root: dkms installs into /usr/src and /lib/modules"
 export DEBIAN_FRONTEND=noninteractive
 if [[ ! -d /usr/src/linux-headers-$kver ]]; then
-	apt-get install -y -q --no-install-recommends "linux-headers-$kver" \
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "linux-headers-$kver" \
 		>/dev/null
 fi
 
@@ -49,7 +49,7 @@ new_mok=
 
 step "dkms 1/5: install Debian's dkms"
 if ! command -v dkms >/dev/null; then
-	apt-get install -y -q --no-install-recommends dkms >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends dkms >/dev/null
 fi
 info "$(dkms --version)"
 

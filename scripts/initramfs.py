@@ -127,12 +127,23 @@ def kernel_modules(kernel, names, root):
                     subprocess.run(['xz', '-dc', path], stdout=f, check=True)
             else:
                 shutil.copy(path, target)
+    src = os.path.join(kernel.modules, 'lib', 'modules', rel)
+    for index in ('modules.builtin', 'modules.builtin.modinfo'):
+        if os.path.exists(os.path.join(src, index)):   # modprobe of builtins
+            shutil.copy(os.path.join(src, index), dest)
     subprocess.run(['depmod', '-b', root, rel], check=True,
                    stderr=subprocess.DEVNULL)
 
 
-def build(out, kernel, moddir, steps, programs):
-    """Write the initramfs for @steps to @out.  @moddir holds this repo's
+def find_module(moddirs, path):
+    for d in moddirs:
+        if os.path.exists(os.path.join(d, path)):
+            return os.path.join(d, path)
+    raise RuntimeError(f'{path}: not built (looked in {", ".join(moddirs)})')
+
+
+def build(out, kernel, moddirs, steps, programs):
+    """Write the initramfs for @steps to @out.  @moddirs hold this repo's
     built modules, @programs the static binaries to put in /bin."""
     root = tempfile.mkdtemp(prefix='aw-initramfs.')
     try:
@@ -153,7 +164,7 @@ def build(out, kernel, moddir, steps, programs):
             if w[0] == 'insmod':
                 dst = os.path.join(root, 'modules', w[1])
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
-                shutil.copy(os.path.join(moddir, w[1]), dst)
+                shutil.copy(find_module(moddirs, w[1]), dst)
             elif w[0] == 'modprobe':
                 probe.append(w[1])
         kernel_modules(kernel, probe, root)

@@ -22,6 +22,7 @@ Usage: kernels.py resolve NAME            print the kernel's facts
        kernels.py build-modules NAME [CONFIG_...=m ...] [MAKEVAR=...]
 """
 import dataclasses
+import fcntl
 import hashlib
 import os
 import re
@@ -94,8 +95,9 @@ def apt_install(*pkgs):
                           f'{" ".join(missing)}')
     info(f'apt-get install {" ".join(missing)}')
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-         *missing], env=env, stdout=subprocess.DEVNULL)
+    run(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q',
+         '--no-install-recommends', *missing], env=env,
+        stdout=subprocess.DEVNULL)
 
 
 # ---- kernel sources ------------------------------------------------------
@@ -200,7 +202,6 @@ def build_test_kernel(name, spec):
     if not os.path.exists(stamp):
         os.makedirs(obj, exist_ok=True)
         with open(obj + '.lock', 'w') as lock:
-            import fcntl
             fcntl.flock(lock, fcntl.LOCK_EX)  # another run may be building it
             if not os.path.exists(stamp):
                 compile_kernel(name, src, obj, frags, opts)
@@ -326,6 +327,11 @@ def resolve(name):
 
 # ---- this repo's modules, for a kernel -------------------------------------
 
+def tree_id():
+    """A short name for this checkout: each gets its own module builds."""
+    return hashlib.sha256(ROOT.encode()).hexdigest()[:8]
+
+
 def sync_tree(dest):
     """Make dest a copy of the repo's source files (as git sees them),
     touching only what changed, so that kbuild rebuilds only that."""
@@ -361,22 +367,52 @@ def build_modules(kernel, configs=(), make_args=()):
     """Build atomic_waker.ko and the modules that the CONFIG_ATOMIC_WAKER_*
     names in @configs ask for, against @kernel, W=1 and warning-free.
     Returns the build directory (the .ko files are under it)."""
-    build = cache_dir('modules', kernel.key)
+    build = cache_dir('modules', f'{kernel.key}-{tree_id()}')
     os.makedirs(build, exist_ok=True)
-    sync_tree(build)
     log = os.path.join(build, 'build.log')
-    open(log, 'w').close()
     cmd = ['make', '-C', kernel.kbuild, f'M={build}', 'W=1',
            *[f'{c}=m' for c in configs], *make_args, 'modules']
     step(f'modules for {kernel.name} ({kernel.release}): '
          f'{" ".join(configs) or "atomic_waker.ko"} (log: {log})')
-    run(['nice', '-n', '10'] + cmd, log)
+    with open(build + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)    # one build of this tree at a time
+        sync_tree(build)
+        open(log, 'w').close()
+        run(['nice', '-n', '10'] + cmd, log)
     with open(log, errors='replace') as f:
         warnings = [l for l in f if re.search(r'warning:|error:', l)]
     if warnings:
         sys.stderr.writelines(warnings)
         raise KernelError(f'module build has warnings (W=1), see {log}')
     return build
+
+
+def build_drivers(kernel, moddir, names):
+    """The converted in-tree drivers of drivers/, applied to @kernel's
+    source tree (drivers/apply.sh) and built against @kernel with the
+    Module.symvers of atomic_waker in @moddir.  Returns the directory that
+    holds drivers/<name>/*.ko."""
+    top = cache_dir('modules', f'{kernel.key}-{tree_id()}-drivers')
+    for name in names:
+        out = os.path.join(top, 'drivers', name)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        log = out + '.log'
+        open(log, 'w').close()
+        step(f'driver {name} for {kernel.name}: drivers/apply.sh, then '
+             f'kbuild (log: {log})')
+        run([os.path.join(ROOT, 'drivers', 'apply.sh'), name, kernel.source,
+             out], log, env=dict(os.environ, AW_DIR=moddir))
+        run(['nice', '-n', '10', 'make', '-C', kernel.kbuild, f'M={out}',
+             'W=1', f'KBUILD_EXTRA_SYMBOLS={moddir}/Module.symvers',
+             'modules'], log)
+        with open(log, errors='replace') as f:
+            warnings = [line for line in f
+                        if re.search(r'warning:|error:', line)]
+        if warnings:
+            sys.stderr.writelines(warnings)
+            raise KernelError(f'{name} build has warnings (W=1), see {log}')
+    return top
 
 
 def main():

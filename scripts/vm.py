@@ -8,8 +8,8 @@ Usage: vm.py PROFILE [--kernel NAME] [--smp N] [--timeout S]
              [--param NAME=VALUE]... [--table FILE]
 Each run prints its steps as it goes, where its console log is, and ends
 with "N passed, N failed"; the exit status is 1 if anything failed.  A
-profile with runs = [...] runs several and prints one table (written to
---table FILE as Markdown too).
+profile with runs = [...] or kernels = [...] runs several boots and prints
+one table (written to --table FILE as Markdown too).
 """
 import argparse
 import datetime
@@ -38,6 +38,26 @@ def profile(name):
     if 'like' in p:
         p = {**profile(p.pop('like')), **p}
     return p
+
+
+def profile_steps(p):
+    """The steps of profile settings @p; "@NAME" stands for the steps of
+    profile NAME."""
+    steps = []
+    for s in p.get('steps', []):
+        steps += profile_steps(profile(s[1:])) if s.startswith('@') else [s]
+    return steps
+
+
+def expand_pairs(groups, values):
+    """For each group, steps that run A and B in turn, 'count' times: pair
+    i on CPU i % 2 ({cpu} in the steps), A first on CPU 0, B first on 1."""
+    steps = []
+    for g in groups:
+        for i in range(g['count']):
+            for s in (g['a'] + g['b'] if i % 2 == 0 else g['b'] + g['a']):
+                steps.append(s.format(cpu=i % 2, **values))
+    return steps
 
 
 def compile_program(src):
@@ -72,9 +92,13 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
     if 'runs' in p:
         raise kernels.KernelError(f'{name} runs other profiles: '
                                   f'use it without --kernel')
+    if 'kernel' not in p and not kernel_name:
+        kernel_name = p['kernels'][0]
     values = dict(p.get('params', {}))
     values.update(params)
-    steps = [s.format(**values) for s in p.get('steps', [])]
+    steps = [s.format(**values) for s in profile_steps(p)]
+    if 'pairs' in p:
+        steps += expand_pairs(p['pairs'], values)
     kname = kernel_name or p['kernel']
     start = time.time()
 
@@ -84,7 +108,10 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
 
     step(f'{name} 2/5: modules and programs')
     configs = [f'CONFIG_ATOMIC_WAKER_{b}' for b in p.get('build', [])]
-    moddir = kernels.build_modules(kernel, configs)
+    moddirs = [kernels.build_modules(kernel, configs)]
+    if p.get('drivers'):
+        moddirs.append(kernels.build_drivers(kernel, moddirs[0],
+                                             p['drivers']))
     programs = [compile_program(s) for s in p.get('programs', [])]
 
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
@@ -92,7 +119,7 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
     log = cache_dir('logs', f'{stamp}-{name}-{kname}.log')
     initrd = log + '.cpio'
     step(f'{name} 3/5: initramfs, {len(steps)} steps')
-    initramfs.build(initrd, kernel, moddir, steps, programs)
+    initramfs.build(initrd, kernel, moddirs, steps, programs)
 
     step(f'{name} 4/5: boot {kernel.release}')
     try:
@@ -110,6 +137,16 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
                 if re.search(p['show'], line):
                     print('  ' + line.rstrip())
     passed, failed = results.summarize(log, kernel.source, p.get('expect', []))
+    if 'report' in p:
+        script, out = p['report']
+        step(f'{name}: {script} -> {out}')
+        res = subprocess.run([sys.executable, os.path.join(ROOT, script),
+                              '--out', os.path.join(ROOT, out), log],
+                             stdout=subprocess.PIPE, text=True)
+        print(res.stdout, end='')
+        m = re.search(r'(\d+) passed, (\d+) failed\s*$', res.stdout)
+        passed += int(m.group(1)) if m else 0
+        failed += int(m.group(2)) if m else 1
     for what in p.get('host', []):
         step(f'{name}: host check {what} for {kernel.release}')
         hp, hf = host_check(what, kernel)
@@ -119,12 +156,23 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
     return passed, failed, kernel
 
 
+def runs_of(name):
+    """(profile, kernel) pairs of a profile with runs = ["PROFILE@KERNEL",
+    ...] or kernels = [...]; None for a profile that is one boot."""
+    p = profile(name)
+    if 'runs' in p:
+        return [tuple(r.split('@')) for r in p['runs']]
+    if 'kernels' in p:
+        return [(name, k) for k in p['kernels']]
+    return None
+
+
 def run_many(name, table_file=None, **kw):
-    """A profile whose runs = [...]: each run, then one table."""
+    """Each run of a profile with runs or kernels, then one table."""
     rows = []
-    for i, run in enumerate(profile(name)['runs'], 1):
-        prof, _, kname = run.partition('@')
-        step(f'{name} {i}/{len(profile(name)["runs"])}: {prof} on {kname}')
+    runs = runs_of(name)
+    for i, (prof, kname) in enumerate(runs, 1):
+        step(f'{name} {i}/{len(runs)}: {prof} on {kname}')
         try:
             p, f, k = run_profile(prof, kname or None, **kw)
             rel = k.release
@@ -160,7 +208,7 @@ def main():
     params = dict(kv.split('=', 1) for kv in a.param)
     kw = dict(smp=a.smp, timeout=a.timeout, params=params)
     try:
-        if 'runs' in profile(a.profile) and not a.kernel:
+        if runs_of(a.profile) and not a.kernel:
             passed, failed = run_many(a.profile, a.table, **kw)
         else:
             passed, failed, _ = run_profile(a.profile, a.kernel, **kw)

@@ -76,7 +76,7 @@ bool awb_c_wake(struct atomic_waker *aw)
 /* The caller's barrier: the benchmark's loop pays it once, outside. */
 bool awb_c_wake_caller_mb(struct atomic_waker *aw)
 {
-	return (atomic_waker_is_registered(aw) && atomic_waker_wake(aw));
+	return atomic_waker_is_registered(aw) && atomic_waker_wake(aw);
 }
 
 /* The limit of an empty wake that orders the caller's stores itself. */
@@ -116,9 +116,16 @@ void awb_c_loop_wake(struct atomic_waker *aw, u64 n)
 	AWB_X8(n, atomic_waker_wake(aw));
 }
 
+/* A caller whose own barrier ordered its store: waitqueue_active() style. */
+static inline void awb_caller_mb_wake(struct atomic_waker *aw)
+{
+	if (atomic_waker_is_registered(aw))
+		atomic_waker_wake(aw);
+}
+
 void awb_c_loop_caller_mb(struct atomic_waker *aw, u64 n)
 {
-	AWB_X8(n, (atomic_waker_is_registered(aw) && atomic_waker_wake(aw)));
+	AWB_X8(n, awb_caller_mb_wake(aw));
 }
 
 int awb_pin(int cpu)

@@ -1,56 +1,75 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kshim.h - the few kernel APIs atomic_waker.c uses, for user space.
+ * kshim.h - the kernel API that atomic_waker.c and its KUnit tests use, for
+ * user space.  One shim, two uses:
  *
- * Every header under shim/linux/ includes only this file.  The mapping of the
- * Linux-kernel memory model onto C11 (GCC/Clang __atomic builtins, which
- * ThreadSanitizer sees as atomics):
+ *  - the tests (user/Makefile): ../atomic_waker.c, unmodified, and the
+ *    KUnit cases of ../kunit/, unmodified, run on pthreads under plain,
+ *    ThreadSanitizer and ASan+UBSan builds, with and without
+ *    CONFIG_PREEMPT_RT.  Every kernel call is checked where it can be
+ *    (context, sleeping in atomic context, reference underflow).
+ *  - the benchmark (bench/user): the include path puts bench/kshim_config.h
+ *    first, which defines KSHIM_BENCH: the atomics are then the
+ *    instructions the kernel emits on x86-64 and the rest are stubs, all in
+ *    this header (bench/user/glue.c defines the few symbols it needs).
  *
- *   atomic_long_read/_set, READ_ONCE/WRITE_ONCE    relaxed load/store
- *   atomic_long_xchg (fully ordered)               seq_cst fence; seq_cst RMW;
- *                                                  seq_cst fence
- *   atomic_long_try_cmpxchg (full) that succeeds   same as above
- *   _release / _relaxed RMWs                       release / relaxed RMW
+ * Every header under linux/ (and kunit/test.h) includes only this file.
+ *
+ * The memory model, in the test build: the Linux-kernel memory model onto
+ * C11 (GCC/Clang __atomic builtins, which ThreadSanitizer sees as atomics):
+ *
+ *   READ_ONCE/WRITE_ONCE, atomic_*_read/_set       relaxed load/store
+ *   fully ordered RMW (xchg, value-returning ops)  seq_cst fence; seq_cst
+ *                                                  RMW; seq_cst fence
+ *   cmpxchg (full) that succeeds                   same as above
+ *   _acquire/_release/_relaxed RMWs                acquire/release/relaxed
  *   any cmpxchg that fails                         relaxed load (unordered)
+ *   non-returning RMW (atomic_inc)                 relaxed RMW
  *   smp_mb()                                       seq_cst fence
  *
- * The _release and _relaxed flavours atomic_waker.c does not use are here
- * for mutants.sh, whose ordering mutants weaken (A) and (B) to them.
+ * In the benchmark build a fully ordered RMW is one seq_cst (lock-prefixed)
+ * RMW and smp_mb() is "lock addl $0,-4(%rsp)", as the kernel's x86-64 code.
  *
- * atomic_long_read() calls the thread's shim_after_read hook, if a test set
- * one: a deterministic way to run another CPU's call between a load of the
- * slot and the RMW that follows it.
- *
- * Preemption is a per-thread counter: preempt_disable() raises it,
- * lockdep_assert_preemption_disabled() warns when it is 0, and
- * wake_up_process() counts the wakes it does with it raised (see
- * task_struct.wakes_preempt_off); wake_up_all() warns when called with it
- * raised, as a PREEMPT_RT wait queue lock would (it sleeps).
- *
- * Tasks: a task_struct is a refcount, a state word and a mutex/condvar
- * "park" token.  set_current_state() stores the state then smp_mb();
- * wake_up_process() runs smp_mb(), then under the task's mutex sets a
- * sleeping task TASK_RUNNING and signals it; schedule() and
- * schedule_timeout() block while the state is not TASK_RUNNING.  Every sleep
- * is bounded: schedule() gives up after shim_hang_ms and records a hang.
+ * The rest (tasks, contexts, wait queues, timers, work, irq_work, RCU) is
+ * described in kshim_sched.h and kshim_time.h.
  */
 #ifndef _KSHIM_H
 #define _KSHIM_H
 
+#include <kshim_config.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-/* ---- compiler, types ------------------------------------------------- */
+/* ---- compiler, types -------------------------------------------------- */
 
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef unsigned long long u64;
+typedef int32_t s32;
+typedef long long s64;
+typedef unsigned int gfp_t;
+
+#define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define barrier()	__asm__ __volatile__("" ::: "memory")
 #define __aligned(x)	__attribute__((__aligned__(x)))
 #ifndef __always_inline		/* glibc's <sys/cdefs.h> has one */
 #define __always_inline	inline __attribute__((__always_inline__))
 #endif
+#define __maybe_unused	__attribute__((__unused__))
+#define __used		__attribute__((__used__))
+#define fallthrough	__attribute__((__fallthrough__))
+#define __printf(a, b)	__attribute__((__format__(printf, a, b)))
 
 /* As the kernel's: the message is optional. */
 #define static_assert(expr, ...)	__static_assert(expr, ##__VA_ARGS__, #expr)
@@ -60,63 +79,149 @@
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		(1UL << (n))
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define L1_CACHE_BYTES	64
+
+/* IS_ENABLED(CONFIG_FOO): 1 if CONFIG_FOO is defined to 1, as kconfig.h */
+#define __ARG_PLACEHOLDER_1 0,
+#define __take_second_arg(__ignored, val, ...) val
+#define __is_defined(x)			___is_defined(x)
+#define ___is_defined(val)		____is_defined(__ARG_PLACEHOLDER_##val)
+#define ____is_defined(arg1_or_junk)	__take_second_arg(arg1_or_junk 1, 0)
+#define IS_ENABLED(option)		__is_defined(option)
+
+#define ERESTARTSYS	512
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x)	unlikely((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+
+static inline void *ERR_PTR(long error)
+{
+	return (void *)error;
+}
+
+static inline long PTR_ERR(const void *ptr)
+{
+	return (long)ptr;
+}
+
+static inline bool IS_ERR(const void *ptr)
+{
+	return IS_ERR_VALUE((unsigned long)ptr);
+}
+
+#define EXPORT_SYMBOL(sym)
+#define EXPORT_SYMBOL_GPL(sym)
+#define MODULE_DESCRIPTION(s)
+#define MODULE_LICENSE(s)
+#define MODULE_AUTHOR(s)
+
+/* lockdep: nothing to check here (the RT build checks the contexts). */
+struct lock_class_key {
+	char dummy;
+};
+
+struct lockdep_map {
+	char dummy;
+};
+
+#define LD_WAIT_CONFIG	0
+#define DEFINE_WAIT_OVERRIDE_MAP(_name, _wait_type)			\
+	struct lockdep_map _name = { 0 }
+#define lock_map_acquire_try(l)	do { (void)(l); } while (0)
+#define lock_map_release(l)	do { (void)(l); } while (0)
+
+#ifdef KSHIM_BENCH
+#include "kshim_bench.h"
+#else
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+/*
+ * Each WARN_ON_ONCE() site counts every hit (and prints its first, unless
+ * a test that expects it set shim_warn_quiet): a test that triggers a
+ * misuse on purpose checks it warned exactly once.  Hits in atomic_waker.c
+ * are counted apart from every other site's (the shim's own checks).
+ */
+struct shim_warn_site {
+	const char *file;
+	int line;
+	const char *cond;
+	int hits;
+	bool printed;
+};
+
+void shim_warn(struct shim_warn_site *site);
+
+#define WARN_ON_ONCE(cond) ({						\
+	static struct shim_warn_site __site = {				\
+		__FILE__, __LINE__, #cond, 0, false };			\
+	bool __c = !!(cond);						\
+	if (unlikely(__c))						\
+		shim_warn(&__site);					\
+	__c;								\
+})
+#define WARN_ON(cond)	WARN_ON_ONCE(cond)
+
+/* A kernel diagnostic (BUG:, sleeping in atomic...): fails the test. */
+void shim_report(const char *fmt, ...) __printf(1, 2);
+
+extern bool shim_warn_quiet;
+/* warnings at atomic_waker.c sites; every other site's; excused so far */
+unsigned long shim_warnings_aw(void);
+unsigned long shim_warnings_other(void);
+void shim_warnings_excuse(unsigned long n);
+unsigned long shim_warnings_excused(void);
+
+#define pr_info(fmt, ...)	printf(fmt, ##__VA_ARGS__)
+#define pr_err(fmt, ...)	fprintf(stderr, fmt, ##__VA_ARGS__)
+
+/* ---- barriers and atomics --------------------------------------------- */
+
+#define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
+#define smp_mb__before_atomic()	smp_mb()
+#define smp_mb__after_atomic()	smp_mb()
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define cpu_relax()		__builtin_ia32_pause()
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
-#define ERESTARTSYS	512
-
-#define EXPORT_SYMBOL_GPL(sym)
-#define MODULE_DESCRIPTION(s)
-#define MODULE_LICENSE(s)
-
-/* ---- diagnostics ------------------------------------------------------ */
-
-extern int shim_warnings;	/* WARN_ON_ONCE() hits, all sites together */
-extern bool shim_warn_quiet;	/* a test that expects warnings: no print */
-
-#define WARN_ON_ONCE(cond) ({						\
-	static bool __warned;						\
-	bool __c = !!(cond);						\
-	if (unlikely(__c)) {						\
-		__atomic_fetch_add(&shim_warnings, 1, __ATOMIC_RELAXED); \
-		if (!shim_warn_quiet &&					\
-		    !__atomic_exchange_n(&__warned, true, __ATOMIC_RELAXED)) \
-			fprintf(stderr, "WARNING: %s:%d: %s\n",		\
-				__FILE__, __LINE__, #cond);		\
-	}								\
-	__c;								\
+/*
+ * A fully ordered RMW of any width: smp_mb() on both sides of a seq_cst
+ * RMW.  A cmpxchg that fails is a relaxed load.
+ */
+#define __shim_full(rmw) ({						\
+	__typeof__(rmw) __r;						\
+	smp_mb();							\
+	__r = (rmw);							\
+	smp_mb();							\
+	__r;								\
 })
-
-extern __thread bool shim_in_nmi;	/* a test may pretend to be an NMI */
-#define in_nmi()	(shim_in_nmi)
-#define might_sleep()	do { } while (0)
-
-/* ---- preemption: a per-thread count ----------------------------------- */
-
-extern __thread int shim_preempt_count;
-
-#define preempt_disable() do {						\
-	shim_preempt_count++;						\
-	barrier();							\
-} while (0)
-#define preempt_enable() do {						\
-	barrier();							\
-	WARN_ON_ONCE(--shim_preempt_count < 0);				\
-} while (0)
-#define lockdep_assert_preemption_disabled()				\
-	WARN_ON_ONCE(shim_preempt_count <= 0)
-
-/* ---- barriers and atomic_long_t --------------------------------------- */
-
-#define smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define __shim_try_cmpxchg(p, oldp, new) ({				\
+	bool __ok;							\
+	smp_mb();	/* harmless when it fails: only adds ordering */ \
+	__ok = __atomic_compare_exchange_n((p), (oldp), (new), false,	\
+					   __ATOMIC_SEQ_CST,		\
+					   __ATOMIC_RELAXED);		\
+	if (__ok)							\
+		smp_mb();						\
+	__ok;								\
+})
 
 typedef struct {
 	long counter;
 } atomic_long_t;
 
+typedef struct {
+	int counter;
+} atomic_t;
+
 #define ATOMIC_LONG_INIT(i)	{ (i) }
+#define ATOMIC_INIT(i)		{ (i) }
 
 /*
  * A test's interleaving: if set, called on this thread right after each
@@ -144,15 +249,10 @@ static inline void atomic_long_set(atomic_long_t *v, long i)
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
 }
 
-/* A fully ordered RMW: smp_mb() on both sides of a seq_cst RMW. */
 static inline long atomic_long_xchg(atomic_long_t *v, long i)
 {
-	long r;
-
-	smp_mb();
-	r = __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
-	smp_mb();
-	return r;
+	return __shim_full(__atomic_exchange_n(&v->counter, i,
+					       __ATOMIC_SEQ_CST));
 }
 
 static inline long atomic_long_xchg_relaxed(atomic_long_t *v, long i)
@@ -160,21 +260,11 @@ static inline long atomic_long_xchg_relaxed(atomic_long_t *v, long i)
 	return __atomic_exchange_n(&v->counter, i, __ATOMIC_RELAXED);
 }
 
-/*
- * A failed cmpxchg is unordered in every flavour: relaxed on failure.  It
- * still writes what it read to *@old, as the kernel's does.
- */
+/* It still writes what it read to *@old when it fails, as the kernel's. */
 static inline bool atomic_long_try_cmpxchg(atomic_long_t *v, long *old,
 					   long new)
 {
-	bool ok;
-
-	smp_mb();	/* harmless when it fails: only adds ordering */
-	ok = __atomic_compare_exchange_n(&v->counter, old, new, false,
-					 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
-	if (ok)
-		smp_mb();
-	return ok;
+	return __shim_try_cmpxchg(&v->counter, old, new);
 }
 
 static inline bool atomic_long_try_cmpxchg_release(atomic_long_t *v,
@@ -182,6 +272,12 @@ static inline bool atomic_long_try_cmpxchg_release(atomic_long_t *v,
 {
 	return __atomic_compare_exchange_n(&v->counter, old, new, false,
 					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+static inline long atomic_long_cmpxchg(atomic_long_t *v, long old, long new)
+{
+	__shim_try_cmpxchg(&v->counter, &old, new);
+	return old;
 }
 
 static inline long atomic_long_cmpxchg_relaxed(atomic_long_t *v, long old,
@@ -192,99 +288,70 @@ static inline long atomic_long_cmpxchg_relaxed(atomic_long_t *v, long old,
 	return old;
 }
 
-/* ---- tasks ------------------------------------------------------------ */
-
-#define TASK_RUNNING		0x0000
-#define TASK_INTERRUPTIBLE	0x0001
-#define TASK_UNINTERRUPTIBLE	0x0002
-#define TASK_WAKEKILL		0x0100
-#define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
-
-/*
- * Cache-line aligned, as the kernel allocates it (fork_init()): the waker
- * word keeps its kind in the three low bits of a task pointer.
- */
-struct task_struct {
-	int usage;		/* refcount; the owner holds 1 */
-	int __state;		/* TASK_* */
-	int sigpending;		/* a test sets it to fake a signal */
-	int wakeups;		/* wake_up_process() calls that woke it */
-	int wakes_preempt_off;	/* wake_up_process() calls, preemption off */
-	int timeouts;		/* schedule_timeout() calls that timed out */
-	int hangs;		/* schedule() calls that gave up */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	const char *comm;
-} __attribute__((__aligned__(L1_CACHE_BYTES)));
-
-void shim_task_init(struct task_struct *t, const char *comm);
-void shim_task_destroy(struct task_struct *t);
-void shim_set_current(struct task_struct *t);	/* NULL: a private task */
-struct task_struct *shim_get_current(void);
-#define current	(shim_get_current())
-
-extern long shim_hang_ms;	/* schedule() gives up after this long */
-/* Called, under the task's lock, when schedule_timeout() times out. */
-extern void (*shim_timeout_hook)(struct task_struct *t);
-
-static inline void get_task_struct(struct task_struct *t)
-{
-	__atomic_fetch_add(&t->usage, 1, __ATOMIC_RELAXED);
-}
-
-void put_task_struct(struct task_struct *t);	/* reports an underflow */
-
-#define __set_current_state(s)	WRITE_ONCE(current->__state, (s))
-#define set_current_state(s)	do {					\
-		WRITE_ONCE(current->__state, (s));			\
-		smp_mb();						\
-	} while (0)
-
-int wake_up_process(struct task_struct *t);
-void schedule(void);
-long schedule_timeout(long timeout);	/* a jiffy is a millisecond here */
-
-static inline int signal_pending_state(unsigned int state,
-				       struct task_struct *p)
-{
-	if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)))
-		return 0;
-	return READ_ONCE(p->sigpending);
-}
-
-/* ---- wait queues ------------------------------------------------------ */
-
-struct wait_queue_head {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned long gen;	/* bumped by every wake_up_all() */
-};
-typedef struct wait_queue_head wait_queue_head_t;
-
-void init_waitqueue_head(struct wait_queue_head *wq);
-void wake_up_all(struct wait_queue_head *wq);
-unsigned long shim_wq_gen(struct wait_queue_head *wq);
-
-#define ___wait_cond_timeout(condition)					\
-({									\
-	bool __cond = (condition);					\
-	if (__cond && !__ret)						\
-		__ret = 1;						\
-	__cond || !__ret;						\
+#define atomic_read(v)		__atomic_load_n(&(v)->counter, __ATOMIC_RELAXED)
+#define atomic_read_acquire(v)	__atomic_load_n(&(v)->counter, __ATOMIC_ACQUIRE)
+#define atomic_set(v, i)	__atomic_store_n(&(v)->counter, (i), __ATOMIC_RELAXED)
+#define atomic_set_release(v, i) \
+	__atomic_store_n(&(v)->counter, (i), __ATOMIC_RELEASE)
+#define atomic_inc(v)	((void)__atomic_fetch_add(&(v)->counter, 1, __ATOMIC_RELAXED))
+#define atomic_dec(v)	((void)__atomic_fetch_sub(&(v)->counter, 1, __ATOMIC_RELAXED))
+#define atomic_add(i, v) ((void)__atomic_fetch_add(&(v)->counter, (i), __ATOMIC_RELAXED))
+#define atomic_inc_return(v) \
+	__shim_full(__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST))
+#define atomic_dec_return(v) \
+	__shim_full(__atomic_sub_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST))
+#define atomic_fetch_or(i, v) \
+	__shim_full(__atomic_fetch_or(&(v)->counter, (i), __ATOMIC_SEQ_CST))
+#define atomic_xchg(v, i) \
+	__shim_full(__atomic_exchange_n(&(v)->counter, (i), __ATOMIC_SEQ_CST))
+#define atomic_try_cmpxchg(v, oldp, new) \
+	__shim_try_cmpxchg(&(v)->counter, (oldp), (new))
+#define atomic_cmpxchg(v, old, new) ({					\
+	int __old = (old);						\
+	__shim_try_cmpxchg(&(v)->counter, &__old, (new));		\
+	__old;								\
 })
 
-/* ---- work items: queue_work() runs the function at once ------------- */
+/* refcount_t: the checks the kernel makes, reported as it would be. */
+typedef struct {
+	atomic_t refs;
+} refcount_t;
 
-struct work_struct;
-typedef void (*work_func_t)(struct work_struct *work);
-struct work_struct {
-	int pending;
-	work_func_t func;
-};
-struct workqueue_struct;
-extern struct workqueue_struct *system_wq;
+#define REFCOUNT_INIT(n)	{ .refs = ATOMIC_INIT(n) }
 
-#define INIT_WORK(w, f)	do { (w)->pending = 0; (w)->func = (f); } while (0)
-bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
+static inline unsigned int refcount_read(const refcount_t *r)
+{
+	return atomic_read(&r->refs);
+}
 
+static inline void refcount_set(refcount_t *r, int n)
+{
+	atomic_set(&r->refs, n);
+}
+
+static inline void refcount_inc(refcount_t *r)
+{
+	if (unlikely(__atomic_fetch_add(&r->refs.counter, 1,
+					__ATOMIC_RELAXED) <= 0))
+		shim_report("refcount_t: addition on 0; use-after-free");
+}
+
+/* Release, and acquire when it reaches 0, as the kernel's. */
+static inline bool refcount_dec_and_test(refcount_t *r)
+{
+	int old = __atomic_fetch_sub(&r->refs.counter, 1, __ATOMIC_RELEASE);
+
+	if (unlikely(old <= 0))
+		shim_report("refcount_t: underflow; use-after-free");
+	if (old == 1) {
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		return true;
+	}
+	return false;
+}
+
+#include "kshim_sched.h"
+#include "kshim_time.h"
+
+#endif /* KSHIM_BENCH */
 #endif /* _KSHIM_H */

@@ -1,4 +1,4 @@
-//! User-space benchmark: atomic_waker.c (built with bench/user/shim) against
+//! User-space benchmark: atomic_waker.c (built with user/shim in its benchmark mode) against
 //! futures-core's `AtomicWaker` and the atomic-waker crate, in one process.
 //!
 //! Every operation goes through one out-of-line call per implementation (the

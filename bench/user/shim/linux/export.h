@@ -1,1 +1,0 @@
-#include "../awb_shim.h"

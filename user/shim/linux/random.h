@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* linux/random.h for user space: see kshim.h */
+#include <kshim.h>
