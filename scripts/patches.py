@@ -476,8 +476,7 @@ def kunit_line(k):
 def tested(n, results):
     """The "Tested" paragraph of patch @n (0: the cover letter)."""
     if not results:
-        return ('Tested: figures pending (scripts/patches.py check has not '
-                'run on this version).')
+        return 'Tested: figures pending (make patches-check fills them in).'
     um, x86, oot = results['kunit_um'], results['kunit_x86_64'], \
         results['oot_kunit']
     clean = 'checkpatch --strict, W=1 and sparse clean'
@@ -693,7 +692,8 @@ def cover_letter(path, base, release, results, commits):
         plist.append(f'- {s}:')
         plist.append(textwrap.fill(', '.join(files.split('\n')), 72,
                                    initial_indent='    ',
-                                   subsequent_indent='    '))
+                                   subsequent_indent='    ',
+                                   break_on_hyphens=False))
     pkg = subprocess.run(['dpkg-query', '-W', '-f=${Version}',
                           f'linux-source-{SOURCE}'], capture_output=True,
                          text=True).stdout.strip()
