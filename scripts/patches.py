@@ -307,7 +307,35 @@ def intree_trace_header(text):
     return fix_comments(text)
 
 
+def unifdef_kernel(text):
+    """Keep the __KERNEL__ side of #ifdef __KERNEL__ / #ifndef __KERNEL__
+    blocks: the user-space half of "one source, two worlds" stays out of
+    the kernel tree.  Other conditionals are left as they are."""
+    out, stack = [], []     # stack: None (another #if), or keep this side
+    for line in text.split('\n'):
+        d = re.match(r'\s*#\s*(ifdef|ifndef|if|else|elif|endif)\b\s*(.*)',
+                     line)
+        kw = d.group(1) if d else None
+        if kw in ('ifdef', 'ifndef') and d.group(2).strip() == '__KERNEL__':
+            stack.append(kw == 'ifdef')
+            continue
+        if kw in ('if', 'ifdef', 'ifndef'):
+            stack.append(None)
+        elif kw == 'elif' and stack and stack[-1] is not None:
+            raise KernelError('#elif in an #ifdef __KERNEL__ block')
+        elif kw == 'else' and stack and stack[-1] is not None:
+            stack[-1] = not stack[-1]
+            continue
+        elif kw == 'endif':
+            if stack.pop() is not None:
+                continue
+        if all(k is not False for k in stack):
+            out.append(line)
+    return '\n'.join(out)
+
+
 def intree_kunit(text, name):
+    text = unifdef_kernel(text)
     if '#include "atomic_waker.h"' in text:
         text = fix_includes(text, 'atomic_waker.h', 'linux/atomic_waker.h')
     for f in KUNIT_COMPAT:
