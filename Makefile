@@ -29,6 +29,7 @@
 #   make user-check | user-mutants | model-check | litmus
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
 #   make bench | bench-kernel   benchmarks -> results/
+#   make patches | patches-check  the upstream series (scripts/patches.py)
 #   make ci           what .ci/run runs; make check-all: every check
 # VM targets take KERNEL=, SMP=, TIMEOUT= and PARAMS="name=value ...".
 
@@ -55,7 +56,7 @@ DEPS := scripts/deps.sh
 
 VM_TARGETS := run check kcsan kasan rt torture stock drivers drivers-compare
 .PHONY: $(VM_TARGETS) matrix user-check user-mutants model-check litmus \
-	lint bench bench-kernel deps ci check-all
+	lint bench bench-kernel deps ci check-all patches patches-check
 $(VM_TARGETS):
 	@$(DEPS)
 	@$(VM) $@
@@ -86,6 +87,13 @@ bench:
 bench-kernel:
 	@$(DEPS)
 	@bench/run.sh --kernel-only bench
+
+patches:
+	@scripts/patches.py generate
+
+patches-check:
+	@$(DEPS) python3-sphinx python3-sphinx-rtd-theme python3-ply python3-git
+	@scripts/patches.py check
 
 deps:
 	@$(DEPS)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
+/**
+ * DOC: Why
+ *
  * atomic_waker: a slot for one target, registered and woken without a lock.
  *
  * A driver's completion path is "the IRQ finishes the work, the sleeper must
@@ -9,8 +11,12 @@
  * itself, a tagged pointer, so register and wake are one atomic each, and a
  * wake may race with anything.  atomic_waker.h is the contract; this file
  * explains how the code keeps it.
+ */
+
+/**
+ * DOC: Protocol
  *
- * The protocol, with the barriers named as the comments below name them:
+ * The protocol, with the barriers named as the comments below name them::
  *
  *   register(t)                          wake() (and take())
  *   ----------------------------------   -------------------------------
@@ -31,7 +37,7 @@
  * is released exactly once, and nothing waits for anything.
  *
  * The empty-slot exit (F) is store buffering between the two sides, with a
- * full barrier on each:
+ * full barrier on each::
  *
  *   REGISTER                    WAKE
  *   [S] slot = t (A)            [S] condition = true
@@ -54,6 +60,9 @@
 #include <linux/workqueue.h>
 
 #include "atomic_waker.h"
+
+#define CREATE_TRACE_POINTS
+#include "atomic_waker_trace.h"
 
 /*
  * The tag bits need this much alignment: 4 bytes for every kind (so not on
@@ -350,14 +359,18 @@ int atomic_waker_register(struct atomic_waker *aw,
 	 * (model/litmus/aw-same-target-peek+emptied.litmus).
 	 */
 	long old = atomic_long_read(&aw->slot);
+	int ret;
 
 	if (old == (long)t.word && old)
-		return 0;
-	if (WARN_ON_ONCE(!target_valid(t.word)))
-		return -EINVAL;
-	if (WARN_ON_ONCE(in_nmi()))
-		return -EOPNOTSUPP;
-	return slot_store(aw, old, t.word);
+		ret = 0;
+	else if (WARN_ON_ONCE(!target_valid(t.word)))
+		ret = -EINVAL;
+	else if (WARN_ON_ONCE(in_nmi()))
+		ret = -EOPNOTSUPP;
+	else
+		ret = slot_store(aw, old, t.word);
+	trace_atomic_waker_register(aw, t.word, ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(atomic_waker_register);
 
@@ -405,6 +418,7 @@ bool atomic_waker_take(struct atomic_waker *aw,
 
 	preempt_disable();
 	t = slot_take(aw);
+	trace_atomic_waker_take(aw, t);
 	if (target_kind(t) == ATOMIC_WAKER_KIND_SLEEPER) {
 		get_task_struct(target_task(t));   /* it may be woken late */
 		t &= ~ATOMIC_WAKER_KIND_SLEEPER;   /* now a pinned task */
@@ -433,6 +447,7 @@ bool __atomic_waker_wake(struct atomic_waker *aw)
 
 	preempt_disable();
 	t = slot_take(aw);
+	trace_atomic_waker_wake(aw, t);
 	if (target_kind(t) == ATOMIC_WAKER_KIND_SLEEPER) {
 		wake_up_process(target_task(t));	/* inside the RCU section */
 		preempt_enable();
@@ -493,6 +508,7 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 {
 	unsigned long me = current_sleeper();
 	long old;
+	int ret;
 
 	/*
 	 * set_current_state() is a full barrier: the task state is stored
@@ -504,7 +520,9 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 	 */
 	set_current_state(state);
 	old = atomic_long_read(&aw->slot);
-	if (old != (long)me && slot_store(aw, old, me))
+	ret = old == (long)me ? 0 : slot_store(aw, old, me);
+	trace_atomic_waker_register(aw, me, ret);
+	if (ret)
 		__set_current_state(TASK_RUNNING); /* nobody would wake us */
 	if (signal_pending_state(state, current))
 		return -ERESTARTSYS;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef _ATOMIC_WAKER_H
 #define _ATOMIC_WAKER_H
-/*
+/**
+ * DOC: Overview
+ *
  * atomic_waker: one slot that holds who to wake, for completion-style paths.
  *
  * A consumer registers a target (a task, a wait queue, a work item or a
@@ -10,6 +12,8 @@
  * and wakes it.  This is Rust's futures AtomicWaker in one atomic_long_t: no
  * lock, no list, and no lost wakeup whichever side comes first.
  *
+ * ::
+ *
  *   CONSUMER                              PRODUCER
  *   atomic_waker_register(aw, t);         WRITE_ONCE(done, 1);
  *   if (READ_ONCE(done))                  atomic_waker_wake(aw);
@@ -17,8 +21,12 @@
  *
  * A wake() with nothing registered is a no-op and is not remembered: the
  * condition is the memory, the target is only who to tell.
+ */
+
+/**
+ * DOC: Concurrency
  *
- * Concurrency ("-" no restriction, "S" the caller must serialize):
+ * Concurrency ("-" no restriction, "S" the caller must serialize)::
  *
  *              | register | wake/take | destroy
  *   register   |    S     |     -     |    S
@@ -28,8 +36,12 @@
  * atomic_waker_prepare_wait() and atomic_waker_finish_wait(), and so the
  * wait_event helpers, count as register().  An atomic_waker has one consumer,
  * as an rcuwait has: give a reader and a poll() wait queue one each.
+ */
+
+/**
+ * DOC: Contexts
  *
- * Contexts:
+ * Contexts::
  *
  *   register          process, softirq or hard-IRQ context
  *   wake, take        any context, hard IRQ with IRQs off included, on every
@@ -40,6 +52,10 @@
  * Every kind of target may be woken from any of these contexts: a wait queue
  * whose lock would sleep there (PREEMPT_RT, hard IRQ or preemption off) is
  * woken through its irq_work instead (struct atomic_waker_wait_queue).
+ */
+
+/**
+ * DOC: Ordering
  *
  * Ordering, in Linux-kernel memory model terms:
  *
@@ -59,6 +75,10 @@
  *       an acquire (smp_load_acquire() of the condition, paired with an
  *       smp_store_release() of it); READ_ONCE() is enough for a flag that
  *       carries no data.
+ */
+
+/**
+ * DOC: Lifetimes
  *
  * Lifetimes:
  *
@@ -72,6 +92,10 @@
  *     instead count itself with get/put hooks.
  *   - the hooks and the wake of a target run in the context of the wake()
  *     or register() that calls them, and must not sleep.
+ */
+
+/**
+ * DOC: Teardown
  *
  * Teardown: atomic_waker_destroy() releases what the slot holds.  The memory
  * holding an atomic_waker may be freed only once no wake() can still touch
@@ -83,9 +107,14 @@
  * preemption or IRQs disabled are one) and free after a grace period
  * (kfree_rcu(), synchronize_rcu()).  A wait queue target also needs
  * atomic_waker_wait_queue_sync() before it is freed.
+ */
+
+/**
+ * DOC: Misuse
  *
  * Misuse, each kind reported once with WARN_ON_ONCE() and, every time, an
- * errno, with nothing stored, woken or leaked:
+ * errno, with nothing stored, woken or leaked::
+ *
  *   -EINVAL       the target is not one: 0, a NULL pointer of any kind, a
  *                 callback without ops or without @wake
  *   -EOPNOTSUPP   called from NMI (defer through irq_work)

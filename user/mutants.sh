@@ -99,7 +99,7 @@ for m in "${mutants[@]}"; do
 	fi
 	d=$tmp/$name
 	mkdir -p "$d"
-	cp "$here/../atomic_waker.c" "$here/../atomic_waker.h" "$d/"
+	cp "$here/../atomic_waker.c" "$here/../atomic_waker.h" "$here/../atomic_waker_trace.h" "$d/"
 	perl -0pi -e "$expr" "$d/atomic_waker.$file"
 	control=false
 	read -ra variants <<<"${AW_VARIANTS:-plain rt tsan rt-asan}"
