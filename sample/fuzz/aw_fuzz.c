@@ -2871,7 +2871,7 @@ static struct {
 	int fd;
 	long handoffs, lost, reports;
 	bool end;
-	int64_t t_start;
+	int64_t t_start, t_end;
 	pid_t pid;
 	int status;
 	bool done;
@@ -3009,6 +3009,7 @@ static void run_epoch(int epoch, int first, int nproc, int nthr,
 		}
 		if (P.torture && !T.done && waitpid(T.pid, &T.status, WNOHANG) == T.pid) {
 			T.done = true;
+			T.t_end = now_us();
 			atomic_store(&S->stop, 1);
 		}
 		for (w = first; w < first + nproc * nthr; w++) {
@@ -3392,7 +3393,8 @@ int main(int argc, char **argv)
 		torture_start();
 		P.syscalls = LONG_MAX;
 	}
-	next_prog = start + P.progress * 1000000LL;
+	/* in a soak, a little after the torture module's own progress lines */
+	next_prog = start + (P.progress + (P.torture ? 5 : 0)) * 1000000LL;
 	for (epoch = 0;; epoch++) {
 		if (!epoch_module(epoch)) {
 			module_ok = false;
@@ -3416,9 +3418,13 @@ int main(int argc, char **argv)
 		if (!T.done) {
 			waitpid(T.pid, &T.status, 0);
 			T.done = true;
+			T.t_end = now_us();
 		}
 		sleep_us(200000);
 		kmsg_poll();
+		if (!WEXITSTATUS(T.status))	/* it ran in its init */
+			syscall(SYS_delete_module, "atomic_waker_torture",
+				O_NONBLOCK);
 		checked(C_TORTURE);
 		if (!WIFEXITED(T.status) || WEXITSTATUS(T.status) || T.lost ||
 		    !T.end)
@@ -3426,10 +3432,16 @@ int main(int argc, char **argv)
 			     T.end ? "ended" : "no end line",
 			     WIFEXITED(T.status) ? WEXITSTATUS(T.status) : -1,
 			     T.lost);
-		say("soak: %" PRId64 " s, handoffs %ld, lost %ld, syscalls %ld, failures %ld, kernel reports %ld",
+		int64_t ts = (T.t_end - T.t_start) / 1000000;
+		long fails = 0;
+
+		for (int i = 0; i < NCHECK; i++)
+			fails += atomic_load(&S->failed[i]);
+		say("soak: %" PRId64 " s, handoffs %ld, lost %ld, syscalls %ld, failures %ld, kernel reports %ld; torture ran %" PRId64 " s: %ld handoffs/s, 10^7 in %.1f h",
 		    (now_us() - start) / 1000000, T.handoffs, T.lost,
-		    atomic_load(&S->syscalls),
-		    (long)(atomic_load(&S->nrec)), T.reports);
+		    atomic_load(&S->syscalls), fails, T.reports, ts,
+		    ts ? T.handoffs / ts : 0,
+		    T.handoffs ? 1e7 * ts / T.handoffs / 3600 : 0.0);
 	}
 	if (module_ok && P.kmemleak)
 		kmemleak_check();
