@@ -119,6 +119,7 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
     step(f'{name} 2/5: modules and programs')
     configs = [f'CONFIG_ATOMIC_WAKER_{b}' for b in p.get('build', [])]
     make_args = [a.format(**values) for a in p.get('make', [])]
+    make_args = [a for a in make_args if a]     # an empty {param}: none
     moddirs = [kernels.build_modules(kernel, configs, make_args)]
     if p.get('drivers'):
         moddirs.append(kernels.build_drivers(kernel, moddirs[0],

@@ -1814,6 +1814,7 @@ static void op_wait(struct ctx *c, const struct op *o, int kind)
 	fd_set rd, wr;
 	struct timeval tv, *tvp = NULL;
 	struct pw w = { 0 };
+	bool et[NFILE] = { false };
 	struct br b;
 	char ws[200];
 	long ret;
@@ -1827,7 +1828,17 @@ static void op_wait(struct ctx *c, const struct op *o, int kind)
 				continue;
 			w.file[w.n] = i;
 			w.ev[w.n] = c->f[i].ep & (EPOLLIN | EPOLLOUT);
-			w.lenient[w.n] = (c->f[i].ep & EPOLLET) || tc != T_LONG;
+			/*
+			 * epoll learns of readiness from wakes only: a file
+			 * surely ready may still have its wake on the way
+			 * (an unplug still going through the files, a
+			 * completion just stored), so a call that returns for
+			 * another file may leave it out.  Only what it reports
+			 * is judged; and that it does not sleep out a long
+			 * timeout while a level-triggered file is surely due.
+			 */
+			w.lenient[w.n] = true;
+			et[w.n] = c->f[i].ep & EPOLLET;
 			w.n++;
 		}
 		if (!w.n)
@@ -1858,7 +1869,7 @@ static void op_wait(struct ctx *c, const struct op *o, int kind)
 		if (f->bad)
 			continue;
 		closure(c, f, now_us(), atomic_load(&S->phase));
-		if (w.lenient[i])
+		if (et[i])
 			continue;
 		t = ready_by(c, f, kind, w.ev[i]);
 		if (t < by)
