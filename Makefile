@@ -20,6 +20,11 @@
 #                     check + torture on a KCSAN, a KASAN + kmemleak, or a
 #                     PREEMPT_RT debug kernel
 #   make torture      the torture module (PARAMS=duration=60)
+#   make fuzz         the seeded syscall fuzzer of the sample driver on the
+#                     KASAN kernel, fault injection on (sample/fuzz/);
+#                     make fuzz-planted: the bugs it must catch
+#   make soak         torture + fuzzer for PARAMS="minutes=N [handoffs=N]"
+#                     -> results/soak.md
 #   make stock        build, load, sample test and DKMS on a Debian kernel
 #                     (KERNEL=6.1 | 6.1-rt | 6.12 | 6.12-rt; default 6.12)
 #   make matrix       stock on all four, and KUnit on a 6.1 test kernel
@@ -54,7 +59,8 @@ VM := scripts/vm.py $(if $(KERNEL),--kernel $(KERNEL)) \
 	$(foreach p,$(PARAMS),--param $(p))
 DEPS := scripts/deps.sh
 
-VM_TARGETS := run check kcsan kasan rt torture stock drivers drivers-compare
+VM_TARGETS := run check kcsan kasan rt torture stock drivers drivers-compare \
+	fuzz fuzz-planted soak
 .PHONY: $(VM_TARGETS) matrix user-check user-mutants model-check litmus \
 	lint bench bench-kernel deps ci check-all patches patches-check
 $(VM_TARGETS):
@@ -101,8 +107,8 @@ deps:
 # CI's tier (what fits in its 90 minutes) and every check; .ci/run sums
 # their "N passed, N failed" lines.
 CI_STEPS := check user-check model-check litmus torture kcsan kasan rt \
-	matrix drivers
-ALL_STEPS := $(CI_STEPS) user-mutants lint
+	matrix drivers fuzz patches-check
+ALL_STEPS := $(CI_STEPS) user-mutants lint fuzz-planted soak
 .PHONY: ci-steps
 ci-steps:
 	@echo $(CI_STEPS)

@@ -54,6 +54,19 @@
 /* The "interrupt" runs in hard IRQ on every kernel, PREEMPT_RT included. */
 #define AWS_TIMER_MODE	HRTIMER_MODE_REL_HARD
 
+/*
+ * Bugs planted on purpose, so that the fuzzer (sample/fuzz/README.md) shows
+ * it catches them: a build with KCFLAGS=-DAWS_PLANT=<n> has bug n.  None in
+ * a normal build, where every aws_planted() is false.
+ */
+#ifndef AWS_PLANT
+#define AWS_PLANT	0
+#endif
+#define AWS_PLANT_WAKE	1	/* read() does not wake EPOLLOUT pollers */
+#define AWS_PLANT_LEAK	2	/* release() after an unplug leaks the file */
+#define AWS_PLANT_ERRNO	3	/* STATUS after an unplug: -EIO, not -ENODEV */
+#define aws_planted(bug)	(AWS_PLANT == (bug))
+
 static unsigned int write_delay_us = 1000;
 module_param(write_delay_us, uint, 0644);
 MODULE_PARM_DESC(write_delay_us,
@@ -182,6 +195,8 @@ static int aws_release(struct inode *inode, struct file *file)
 	mutex_lock(&aws_lock);
 	list_del(&f->node);
 	mutex_unlock(&aws_lock);
+	if (aws_planted(AWS_PLANT_LEAK) && READ_ONCE(aws_gone))
+		return 0;
 
 	/* The teardown rule: stop the producer, then destroy, then free. */
 	hrtimer_cancel(&f->timer);
@@ -215,7 +230,7 @@ static ssize_t aws_consume(struct aws_file *f, char __user *ubuf,
 	}
 	mutex_unlock(&f->lock);
 
-	if (ret > 0)
+	if (ret > 0 && !aws_planted(AWS_PLANT_WAKE))
 		atomic_waker_wake(&f->poll_aw);	/* EPOLLOUT */
 	return ret;
 }
@@ -342,7 +357,7 @@ static long aws_ioc_status(struct aws_file *f,
 	struct aw_sample_status st = { };
 
 	if (READ_ONCE(aws_gone))
-		return -ENODEV;
+		return aws_planted(AWS_PLANT_ERRNO) ? -EIO : -ENODEV;
 	mutex_lock(&f->lock);
 	/* Pairs with the release in aws_irq(): its counters are seen. */
 	st.state = smp_load_acquire(&f->state);

@@ -366,8 +366,13 @@ def sync_tree(dest):
 def build_modules(kernel, configs=(), make_args=()):
     """Build atomic_waker.ko and the modules that the CONFIG_ATOMIC_WAKER_*
     names in @configs ask for, against @kernel, W=1 and warning-free.
-    Returns the build directory (the .ko files are under it)."""
-    build = cache_dir('modules', f'{kernel.key}-{tree_id()}')
+    Returns the build directory (the .ko files are under it); @make_args
+    (KCFLAGS=-D... say) get a directory of their own, so that such a build
+    never stands in for the plain one."""
+    key = f'{kernel.key}-{tree_id()}'
+    if make_args:
+        key += '-' + hashlib.sha256(' '.join(make_args).encode()).hexdigest()[:8]
+    build = cache_dir('modules', key)
     os.makedirs(build, exist_ok=True)
     log = os.path.join(build, 'build.log')
     cmd = ['make', '-C', kernel.kbuild, f'M={build}', 'W=1',

@@ -49,6 +49,25 @@ def profile_steps(p):
     return steps
 
 
+def profile_timeout(p, values):
+    """The watchdog: seconds, or a sum of products over params such as
+    "{minutes} * 60 + 900"."""
+    t = p.get('timeout', 600)
+    if isinstance(t, int):
+        return t
+    expr = t.format(**values)
+    if not re.fullmatch(r'[\d\s+*]+', expr):
+        raise kernels.KernelError(f'timeout "{t}": not a sum of products')
+    return sum(eval_product(term) for term in expr.split('+'))
+
+
+def eval_product(term):
+    prod = 1
+    for factor in term.split('*'):
+        prod *= int(factor)
+    return prod
+
+
 def expand_pairs(groups, values):
     """For each group, steps that run A and B in turn, 'count' times: pair
     i on CPU i % 2 ({cpu} in the steps), A first on CPU 0, B first on 1."""
@@ -108,7 +127,9 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
 
     step(f'{name} 2/5: modules and programs')
     configs = [f'CONFIG_ATOMIC_WAKER_{b}' for b in p.get('build', [])]
-    moddirs = [kernels.build_modules(kernel, configs)]
+    make_args = [a.format(**values) for a in p.get('make', [])]
+    make_args = [a for a in make_args if a]     # an empty {param}: none
+    moddirs = [kernels.build_modules(kernel, configs, make_args)]
     if p.get('drivers'):
         moddirs.append(kernels.build_drivers(kernel, moddirs[0],
                                              p['drivers']))
@@ -125,7 +146,7 @@ def run_profile(name, kernel_name=None, smp=None, timeout=None, params=()):
     try:
         qemu.boot(kernel.image, initrd, log, smp=smp or p.get('smp', 2),
                   mem=p.get('mem', '1G'),
-                  timeout=timeout or p.get('timeout', 600),
+                  timeout=timeout or profile_timeout(p, values),
                   append=p.get('append', ''), qemu_args=p.get('qemu', []))
     finally:
         os.remove(initrd)

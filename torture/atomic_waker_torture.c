@@ -76,6 +76,8 @@ torture_param(int, wake_ctx, 0x3f,
 	      "Wake contexts: 1 kthread, 2 hard IRQ, 4 softirq, 8 work item, 16 IRQs off, 32 raw spinlock");
 torture_param(int, stutter, 5,
 	      "Jiffies of each producer pause, about as many between (0=off)");
+torture_param(int, stutter_gap, 0,
+	      "Jiffies between producer pauses (0=as long as a pause)");
 torture_param(int, stat_interval, 60,
 	      "Seconds between progress lines (0=end only)");
 torture_param(int, timeout_ms, 2000, "Bound on every consumer wait");
@@ -760,9 +762,9 @@ static void awt_print_end(unsigned long secs, struct awt_totals *t)
 
 static void awt_print_params(void)
 {
-	pr_alert("nproducers=%d nconsumers=%d duration=%d handoffs=%ld target=%#x wake_ctx=%#x stutter=%d stat_interval=%d timeout_ms=%d busted=%d\n",
+	pr_alert("nproducers=%d nconsumers=%d duration=%d handoffs=%ld target=%#x wake_ctx=%#x stutter=%d stutter_gap=%d stat_interval=%d timeout_ms=%d busted=%d\n",
 		 nproducers, nconsumers, duration, handoffs, target, wake_ctx,
-		 stutter, stat_interval, timeout_ms, busted);
+		 stutter, stutter_gap, stat_interval, timeout_ms, busted);
 }
 
 /* ---- init, run, cleanup ------------------------------------------------- */
@@ -782,8 +784,8 @@ static bool awt_bits(int mask, int n, u8 *list, int *len)
 static int awt_check_params(void)
 {
 	if (nproducers < 1 || nconsumers < 1 || duration < 1 ||
-	    timeout_ms < 1 || handoffs < 0) {
-		pr_alert("nproducers, nconsumers, duration and timeout_ms must be >= 1, handoffs >= 0\n");
+	    timeout_ms < 1 || handoffs < 0 || stutter_gap < 0) {
+		pr_alert("nproducers, nconsumers, duration and timeout_ms must be >= 1, handoffs and stutter_gap >= 0\n");
 		return -EINVAL;
 	}
 	if (!awt_bits(target, AWT_NKIND, awt_kinds, &awt_nkinds) ||
@@ -906,7 +908,8 @@ static int awt_start(void)
 	int i, err;
 
 	if (stutter > 0) {
-		err = torture_stutter_init(stutter, stutter);
+		err = torture_stutter_init(stutter, stutter_gap > 0 ?
+					   stutter_gap : stutter);
 		if (torture_init_error(err))
 			return err;
 	}
