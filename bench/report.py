@@ -221,7 +221,7 @@ def main():
              "cost differently than on hardware; compare ratios within one run. "
              "The user-space numbers are native on the machine below, which is shared: "
              "medians of interleaved runs.", "", machine.strip(), "",
-             "## Targets of issue #5 (ratios within one run)", "",
+             "## Targets (ratios within one run)", "",
              "Met = the ratio of the medians is within the goal; the ratio of the minimums "
              "is the steadier figure on a shared host.  Kernel rows: under TCG the same "
              f"binary's costs move from boot to boot, so the kernel benchmark ran on {len(ktexts)} "
