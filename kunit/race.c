@@ -498,13 +498,30 @@ struct aw_balance {
 	atomic_t taken_dropped;	/* take() then atomic_waker_target_drop() */
 };
 
+/*
+ * Between two calls of a kthread.  On one CPU without preemption (UML) the
+ * three threads take turns only where they yield, and the scheduler may
+ * then always run the taker just before the waker, which never finds a
+ * target: there each kthread sleeps, so that the test thread registers
+ * between any two of their calls.
+ */
+static void aw_balance_pause(void)
+{
+	if (num_online_cpus() == 1)
+		usleep_range(20, 50);
+	else
+		cond_resched();
+}
+
 static int aw_balance_waker(void *arg)
 {
 	struct aw_balance *s = arg;
 
-	while (!READ_ONCE(s->stop) && !kthread_should_stop())
+	while (!READ_ONCE(s->stop) && !kthread_should_stop()) {
 		if (atomic_waker_wake(&s->aw))
 			atomic_inc(&s->woke);
+		aw_balance_pause();
+	}
 	return 0;
 }
 
@@ -515,8 +532,10 @@ static int aw_balance_taker(void *arg)
 	unsigned int n = 0;
 
 	while (!READ_ONCE(s->stop) && !kthread_should_stop()) {
-		if (!atomic_waker_take(&s->aw, &out))
+		if (!atomic_waker_take(&s->aw, &out)) {
+			aw_balance_pause();
 			continue;
+		}
 		if (n++ & 1) {
 			atomic_waker_target_wake(&out);
 			atomic_inc(&s->taken_woken);
@@ -524,6 +543,7 @@ static int aw_balance_taker(void *arg)
 			atomic_waker_target_drop(&out);
 			atomic_inc(&s->taken_dropped);
 		}
+		aw_balance_pause();
 	}
 	return 0;
 }
@@ -545,6 +565,7 @@ static int aw_balance_register(struct aw_balance *s, int *refused)
 	for (i = 0; i < AW_BALANCE_OPS || aw_balance_starved(s, end); i++) {
 		w = aw_count_waker(&s->c[(i / 2) % 3]);
 		*refused += atomic_waker_register(&s->aw, w) != 0;
+		cond_resched();	/* let the kthreads run on one CPU */
 	}
 	return i;
 }
