@@ -9,10 +9,18 @@
  * in the driver's wait.
  *
  * Usage: hwrng_test --drv DRIVER [--rmmod MODULE] [--compare N]
+ *                   [--only pm] [--loops N] [--keep-names] [--pm-sync]
  *   functional (default): reads small and large, O_NONBLOCK, SIGKILL and
  *   SIGUSR1 to a blocked reader, unbind/bind and rmmod under a blocked
  *   reader, suspend-to-idle through the PM test interface.
  *   --compare N: only the measurements, as "hwrng-cmp:" lines.
+ *   --only pm: only the suspend-to-idle test; --loops N: N times (with the
+ *   PM test interface's 5 s delay set to 0 while it loops).
+ *   --keep-names: after a restore, read the hwrng names of before the
+ *   suspend, whichever device they name now (a diagnostic: how the PM test
+ *   behaved before it followed the names, see test_pm()).
+ *   --pm-sync: resume the devices one by one, in order (/sys/power/pm_async
+ *   = 0, then back), a control for the name swap.
  * Last line: "hwrng_test: N passed, N failed".
  */
 #include "drv_test.h"
@@ -21,7 +29,7 @@
 #define RNGSYS "/sys/class/misc/hw_random/"
 #define SLOW_PERIOD_MS 3000
 
-static int on_cpu = -1;
+static int on_cpu = -1, keep_names, pm_sync;
 static const char *drv;
 static char dev_fast[32], dev_slow[32];	/* virtioN names, probe order */
 static char rng_fast[40], rng_slow[40];	/* hwrng names */
@@ -303,6 +311,8 @@ static int rng_device(const char *name)
 	return fast >= 3 ? 0 : fast <= 1 ? 1 : -1;
 }
 
+static int pm_swaps, pm_stuck;
+
 /*
  * Suspend to idle and back, then read the fast device.  The driver frees
  * its hwrng on freeze and registers a new one on restore, named after a
@@ -332,11 +342,15 @@ static void test_pm(void)
 	t_ok(dev >= 0, "after restore, %s reads %s", rng_fast,
 	     dev < 0 ? "?" : dev ? dev_slow : dev_fast);
 	if (dev == 1) {
-		printf("%s: note: the restore swapped the names: %s is now %s\n",
-		       t_name, rng_fast, dev_slow);
-		memcpy(tmp, rng_fast, sizeof(tmp));
-		memcpy(rng_fast, rng_slow, sizeof(tmp));
-		memcpy(rng_slow, tmp, sizeof(tmp));
+		pm_swaps++;
+		printf("%s: note: the restore swapped the names: %s is now %s%s\n",
+		       t_name, rng_fast, dev_slow,
+		       keep_names ? " (--keep-names: reading it)" : "");
+		if (!keep_names) {
+			memcpy(tmp, rng_fast, sizeof(tmp));
+			memcpy(rng_fast, rng_slow, sizeof(tmp));
+			memcpy(rng_slow, tmp, sizeof(tmp));
+		}
 	}
 	select_rng(rng_fast);
 	/* in a child, so that a hang is reported, not waited for */
@@ -350,11 +364,38 @@ static void test_pm(void)
 		_exit(fd < 0 || bad);
 	}
 	st = wait_ms(pid, 5000);
-	if (st == -1)
+	if (st == -1) {
+		pm_stuck++;
 		report_stuck(pid);
+	}
 	t_ok(st != -1 && WIFEXITED(st) && !WEXITSTATUS(st),
 	     "100 reads of %s after restore (%s, %.0f ms)", rng_fast,
 	     st == -1 ? "stuck" : "done", (now_us() - t0) / 1000);
+}
+
+static void test_pm_loops(int loops)
+{
+	const char *delay = "/sys/module/suspend/parameters/pm_test_delay";
+	const char *async = "/sys/power/pm_async";
+	char old_delay[16] = "5", old_async[16] = "1";
+	int i;
+
+	if (loops > 1) {
+		read_file(delay, old_delay, sizeof(old_delay));
+		write_file(delay, "0");
+	}
+	if (pm_sync) {
+		read_file(async, old_async, sizeof(old_async));
+		t_ok(!write_file(async, "0"), "pm_async 0: devices resume in order");
+	}
+	for (i = 0; i < loops; i++)
+		test_pm();
+	if (loops > 1)
+		write_file(delay, old_delay);
+	if (pm_sync)
+		write_file(async, old_async);
+	printf("%s: pm: %d loops%s, names swapped %d, stuck %d\n", t_name,
+	       loops, pm_sync ? " (pm_async 0)" : "", pm_swaps, pm_stuck);
 }
 
 static void test_rmmod(const char *mod)
@@ -430,8 +471,8 @@ static void measure(const char *test, size_t chunk, int n)
 
 int main(int argc, char **argv)
 {
-	const char *rmmod = NULL;
-	int compare = 0, cpu = -1, i, n;
+	const char *rmmod = NULL, *only = NULL;
+	int compare = 0, cpu = -1, loops = 1, i, n;
 
 	t_name = "hwrng_test";
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -444,9 +485,18 @@ int main(int argc, char **argv)
 			compare = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
 			cpu = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--loops") && i + 1 < argc)
+			loops = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--keep-names"))
+			keep_names = 1;
+		else if (!strcmp(argv[i], "--pm-sync"))
+			pm_sync = 1;
 	}
-	if (!drv) {
-		fprintf(stderr, "usage: %s --drv DRIVER [--rmmod MODULE] [--compare N]\n",
+	if (!drv || (only && strcmp(only, "pm")) || loops < 1) {
+		fprintf(stderr, "usage: %s --drv DRIVER [--rmmod MODULE] [--compare N]\n"
+			"       [--only pm] [--loops N] [--keep-names] [--pm-sync]\n",
 			argv[0]);
 		return 2;
 	}
@@ -467,10 +517,14 @@ int main(int argc, char **argv)
 		measure("large4k", 4096, compare / 8 ? compare / 8 : 1);
 		return t_summary();
 	}
+	if (only) {
+		test_pm_loops(loops);
+		return t_summary();
+	}
 	test_reads();
 	test_signals();
 	test_unbind();
-	test_pm();
+	test_pm_loops(loops);
 	if (rmmod)
 		test_rmmod(rmmod);
 	return t_summary();
