@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn the benchmark tables into bench/results/results.md and chart.svg.
+"""Turn the benchmark tables into the --md and --svg files (results/).
 
 Inputs are the markdown the benchmarks print: the user-space table of
 bench/user (awbench) and the kernel tables that bench/run.sh extracts from the
@@ -7,6 +7,7 @@ console log (lines "awbench: ...").  Also checks the issue's targets, each a
 ratio within one run.  Python 3 standard library only.
 """
 import argparse
+import os
 import html
 import re
 
@@ -240,7 +241,7 @@ def main():
         met = "?" if r is None else ("yes" if r <= lim else "no")
         each = " ".join(f(x) for x in per[0]) if per and len(per[0]) > 1 else ""
         lines.append(f"| {what} | {f(r)} | {f(rmin)} | <= {lim:g}{unit} | {met} | {each} |")
-    lines += ["", "![chart](chart.svg)", ""]
+    lines += ["", f"![chart]({os.path.basename(a.svg)})", ""]
     if utext:
         lines += ["## User space", "", utext.replace("## atomic_waker user-space benchmark", "").strip(), ""]
     if ktext:

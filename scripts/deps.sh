@@ -17,7 +17,7 @@ pkgs=(
 	kmod              # depmod, modprobe --show-depends for the initramfs
 	busybox-static    # initramfs user space
 	qemu-system-x86   # test VM
-	sparse            # make lint (C=1)
+	sparse            # make lint, make patches-check (C=2)
 	linux-source-6.12 # the test kernels' source (others: scripts/kernels.py)
 	"$@"
 )
