@@ -191,13 +191,31 @@ def build_progress(log, total, start):
            f'last: {last}'
 
 
-def build_test_kernel(name, spec):
+def test_kernel_dir(spec):
+    """(source tree, option lines, build directory) of test kernel @spec:
+    the directory is keyed by the options and the source version."""
     src = source_tree(spec.get('source', '6.12'))
-    frags = spec['fragments']
-    opts = fragment_options(frags)
+    opts = fragment_options(spec['fragments'])
     key_text = '\n'.join(opts + [tree_version(src), f'rev={KBUILD_REV}'])
     digest = hashlib.sha256(key_text.encode()).hexdigest()[:10]
-    obj = cache_dir(f'kernel-{tree_version(src)}-{digest}')
+    return src, opts, cache_dir(f'kernel-{tree_version(src)}-{digest}')
+
+
+def build_seconds(name):
+    """How long the cached build of test kernel @name took (its stamp),
+    or None if it is not built; never builds."""
+    spec = load_profiles()['kernel'][name]
+    stamp = os.path.join(test_kernel_dir(spec)[2], '.aw-built')
+    try:
+        with open(stamp) as f:
+            return int(re.search(r'built in (\d+)s', f.read()).group(1))
+    except (OSError, AttributeError):
+        return None
+
+
+def build_test_kernel(name, spec):
+    frags = spec['fragments']
+    src, opts, obj = test_kernel_dir(spec)
     stamp = os.path.join(obj, '.aw-built')
     if not os.path.exists(stamp):
         os.makedirs(obj, exist_ok=True)
