@@ -19,7 +19,7 @@ CMDLINE = ('console=ttyS0 panic=-1 oops=panic printk.devkmsg=on '
            'sysctl.kernel.hung_task_panic=1')
 PROGRESS = re.compile(r'AW-INIT:|^\s*(\[[^\]]*\] )?\s*(not )?ok \d+ |'
                       r'Kernel panic|BUG:|WARNING:|Oops|: \d+ passed, \d+ '
-                      r'failed|SUCCESS|FAILURE')
+                      r'failed|SUCCESS|FAILURE|^\w+: (progress|soak): ')
 
 
 def _follow(log, proc):
