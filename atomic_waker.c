@@ -103,7 +103,7 @@ static __always_inline struct atomic_waker_callback *target_cb(unsigned long t)
 }
 
 /* Is @t a target: a pointer, of a kind a caller may register. */
-static bool target_valid(unsigned long t)
+static __always_inline bool target_valid(unsigned long t)
 {
 	const struct atomic_waker_callback *cb = target_cb(t);
 
@@ -190,7 +190,7 @@ static void wait_queue_irq_work(struct irq_work *work)
  * Wake a target, then release it: the put may free what was woken, and a
  * callback without @put may be gone once @wake returns.
  */
-static void target_wake_put(unsigned long t)
+static __always_inline void target_wake_put(unsigned long t)
 {
 	const struct atomic_waker_callback_ops *ops;
 
