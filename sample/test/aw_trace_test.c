@@ -268,6 +268,37 @@ static bool is(const struct event *ev, enum kind kind, const char *tkind,
 
 /* ---- the phases ---------------------------------------------------------- */
 
+/*
+ * Has %p in trace output started hashing?  6.1 may print "(____ptrval____)"
+ * a while after the crng is ready: register a poll() to see.
+ */
+static bool pointers_hashed(void)
+{
+	char buf[4096];
+	struct pollfd p;
+	int i, f, n;
+
+	for (i = 0; i < 50; i++) {
+		tracefs_write("trace", "");
+		f = open(AW_SAMPLE_DEVICE, O_RDWR);
+		if (f < 0)
+			return false;
+		p.fd = f;
+		p.events = POLLIN;
+		poll(&p, 1, 0);
+		close(f);
+		f = open(TRACEFS "/trace", O_RDONLY);
+		n = f < 0 ? 0 : read(f, buf, sizeof(buf) - 1);
+		if (f >= 0)
+			close(f);
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, "atomic_waker_register") && !strstr(buf, "ptrval"))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
 int main(void)
 {
 	char slot[24] = "", sleeper[24] = "", pslot[24] = "", wq[24] = "";
@@ -306,6 +337,8 @@ int main(void)
 	tracefs_write("trace", "");
 	check(!tracefs_write("events/atomic_waker/enable", "1") &&
 	      !tracefs_write("tracing_on", "1"), "events enabled");
+	check(pointers_hashed(), "trace output hashes pointers (no ptrval)");
+	tracefs_write("trace", "");
 
 	fd = open(AW_SAMPLE_DEVICE, O_RDWR);
 	fd2 = open(AW_SAMPLE_DEVICE, O_RDWR);
