@@ -61,6 +61,11 @@ TORTURE = re.compile(r'(\w+): (SUCCESS|!!! FAILURE)')
 KTAP = re.compile(r'^(\[[^\]]*\] ?)?KTAP version \d+$')
 PLAN0 = re.compile(r'^(\[[^\]]*\] ?)?1\.\.0$')
 SUITE_KTAP = re.compile(r'^(\[[^\]]*\] ?)?    KTAP version \d+$')
+# A kernel message that landed inside a KTAP document ("tsc: Refined TSC
+# clocksource calibration" between a suite's "KTAP version 1" and its
+# "# Subtest:" line breaks kunit.py's parser): unindented, and not KTAP.
+STAMP = re.compile(r'^\[[^\]]*\] ?')
+KTAP_LINE = re.compile(r'[ \t]|KTAP version|1\.\.|ok |not ok |#')
 TOTALS = re.compile(r'# Totals: pass:\d+ fail:\d+ skip:(\d+) ')
 TOP_RESULT = re.compile(r'^(\[[^\]]*\] ?)?(not )?ok \d+ ')
 
@@ -139,7 +144,7 @@ def ktap_documents(lines):
             docs.append(doc)
         elif 'AW-INIT:' in line:
             doc = None
-        elif doc is not None:
+        elif doc is not None and KTAP_LINE.match(STAMP.sub('', line, 1)):
             doc.append(line)
     docs = [d for d in docs if not (len(d) > 1 and PLAN0.match(d[1]))]
     if not docs:
