@@ -250,6 +250,12 @@ atomic_waker_target_task(struct task_struct *tsk)
  * Waking it is wake_up_all(&@wq->head), so poll(), select() and epoll see
  * it; from a context where that lock cannot be taken, its irq_work does it.
  *
+ * A wake only reaches waiters already on @wq, so wait on @wq before each
+ * register(): poll_wait() does so in a poll() method; with wait_event(),
+ * register in the condition.  Registered once before wait_event(), a wake()
+ * of an earlier round still under way can take @wq and wake an empty queue,
+ * and this round's wake() then finds the slot empty: a lost wakeup.
+ *
  * Context: any.
  * Return: the target, for atomic_waker_register().
  */

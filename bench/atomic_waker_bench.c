@@ -593,12 +593,22 @@ static void awb_ch_aw_wake(int s, unsigned long seq)
 	atomic_waker_wake(&awb_ch_aw[s]);
 }
 
-/* The consumer sleeps on a queue that an atomic_waker holds as its target. */
-static void awb_ch_awq_wait(int s, unsigned long seq)
+/*
+ * The consumer sleeps on a queue that an atomic_waker holds as its target.
+ * It registers in the condition, so on the queue, as the target's contract
+ * asks: a wake() of the round before, still under way, may take the target
+ * and wake the queue before this round's wake() finds the slot empty.
+ */
+static bool awb_ch_awq_ready(int s, unsigned long seq)
 {
 	atomic_waker_register(&awb_ch_awq[s],
 			      atomic_waker_target_wait_queue(&awb_ch_awq_wq[s]));
-	wait_event(awb_ch_awq_wq[s].head, AWB_CH_READY(s, seq));
+	return AWB_CH_READY(s, seq);
+}
+
+static void awb_ch_awq_wait(int s, unsigned long seq)
+{
+	wait_event(awb_ch_awq_wq[s].head, awb_ch_awq_ready(s, seq));
 }
 
 static void awb_ch_awq_wake(int s, unsigned long seq)
