@@ -34,6 +34,7 @@
 #   make user-check | user-mutants | model-check | litmus
 #   make lint         checkpatch --strict, sparse, W=1, kernel-doc
 #   make bench | bench-kernel   benchmarks -> results/
+#   make bench-ab [REV=ca378ad]  in-kernel A/B of REV vs this tree -> results/
 #   make patches | patches-check  the upstream series (scripts/patches.py)
 #   make ci           what .ci/run runs; make check-all: every check
 # VM targets take KERNEL=, SMP=, TIMEOUT= and PARAMS="name=value ...".
@@ -62,7 +63,8 @@ DEPS := scripts/deps.sh
 VM_TARGETS := run check kcsan kasan rt torture stock drivers drivers-compare \
 	fuzz fuzz-planted soak
 .PHONY: $(VM_TARGETS) matrix user-check user-mutants model-check litmus \
-	lint bench bench-kernel deps ci check-all patches patches-check
+	lint bench bench-kernel bench-ab deps ci check-all patches \
+	patches-check
 $(VM_TARGETS):
 	@$(DEPS)
 	@$(VM) $@
@@ -93,6 +95,10 @@ bench:
 bench-kernel:
 	@$(DEPS)
 	@bench/run.sh --kernel-only bench
+
+bench-ab:
+	@$(DEPS)
+	@bench/ab.py $(REV)
 
 patches:
 	@scripts/patches.py generate
