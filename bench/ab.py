@@ -10,11 +10,12 @@ kernel.  The two sides then boot in turn, ROUNDS times each, scenarios 1 and
 2 only ("bench-ab" profile of scripts/profiles.toml), and the median ratios
 of the rows below go to results/bench-ab.md.
 
-Both sides are built with every function on a 4 KiB page of its own
-(-falign-functions=4096).  Under QEMU TCG a jump between two guest pages is
-not chained to its target, so a hot function that happens to straddle a page
-costs some 10 ns more per call than the same code one page over: as built,
-the two sides would differ by where the linker put them, not by their code.
+Both sides are built as the "bench" profile builds its modules: every
+function on a 4 KiB page of its own (-falign-functions=4096).  Under QEMU TCG
+a jump between two guest pages is not chained to its target, so a hot
+function that happens to straddle a page costs some 10 ns more per call than
+the same code one page over: as linked, the two sides would differ by where
+their functions landed, not by their code.
 """
 import argparse
 import os
