@@ -314,7 +314,7 @@ static __always_inline bool slot_holds_sleeper(long old)
  * the target it replaces.
  */
 static __always_inline int slot_store(struct atomic_waker *aw, long old,
-				       unsigned long t)
+				      unsigned long t)
 {
 	target_get(t);		/* before a take() can see it in the slot */
 	/*
