@@ -469,8 +469,7 @@ bool __atomic_waker_wake(struct atomic_waker *aw)
 	/*
 	 * Any other kind with preemption as the caller had it.  Traced here,
 	 * not under preempt_disable(): there, the disabled tracepoint alone
-	 * made register+wake of a task ~40% slower in the benchmark (make
-	 * bench-ab).
+	 * made register+wake of a task ~40% slower in QEMU (make bench-ab).
 	 */
 	trace_atomic_waker_wake(aw, t);
 	if (!t)
