@@ -298,24 +298,20 @@ void atomic_waker_init(struct atomic_waker *aw)
 EXPORT_SYMBOL_GPL(atomic_waker_init);
 
 /*
- * Does the slot, which read @old, hold a sleeper that must not be replaced:
- * it would never be woken through the atomic_waker.  Tested by the callers,
- * not in slot_store(), so that storing into an empty slot, the common case,
- * runs straight through.
- */
-static __always_inline bool slot_holds_sleeper(long old)
-{
-	return unlikely(old) &&
-	       WARN_ON_ONCE(target_kind(old) == ATOMIC_WAKER_KIND_SLEEPER);
-}
-
-/*
- * Store @t in the slot, which read @old (not @t, not a sleeper), releasing
- * the target it replaces.
+ * Store @t in the slot, which read @old (not @t), releasing the target it
+ * replaces.
  */
 static __always_inline int slot_store(struct atomic_waker *aw, long old,
 				      unsigned long t)
 {
+	/*
+	 * A sleeper replaced would never be woken through @aw.  unlikely():
+	 * an empty slot, the common case, then runs straight to the get.
+	 */
+	if (unlikely(old) &&
+	    WARN_ON_ONCE(target_kind(old) == ATOMIC_WAKER_KIND_SLEEPER))
+		return -EBUSY;
+
 	target_get(t);		/* before a take() can see it in the slot */
 	/*
 	 * (A) Fully ordered.  Pairs with (B): a take() whose xchg reads this
@@ -376,8 +372,6 @@ int atomic_waker_register(struct atomic_waker *aw,
 		ret = -EINVAL;
 	else if (WARN_ON_ONCE(in_nmi()))
 		ret = -EOPNOTSUPP;
-	else if (slot_holds_sleeper(old))
-		ret = -EBUSY;
 	else
 		ret = slot_store(aw, old, t.word);
 	trace_atomic_waker_register(aw, t.word, ret);
@@ -536,12 +530,7 @@ int atomic_waker_prepare_wait(struct atomic_waker *aw, unsigned int state)
 	 */
 	set_current_state(state);
 	old = atomic_long_read(&aw->slot);
-	if (old == (long)me)
-		ret = 0;
-	else if (slot_holds_sleeper(old))
-		ret = -EBUSY;
-	else
-		ret = slot_store(aw, old, me);
+	ret = old == (long)me ? 0 : slot_store(aw, old, me);
 	trace_atomic_waker_register(aw, me, ret);
 	if (ret)
 		__set_current_state(TASK_RUNNING); /* nobody would wake us */
