@@ -26,7 +26,9 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+sys.path.insert(0, os.path.join(ROOT, 'bench'))
 from cache import cache_dir  # noqa: E402
+import report  # noqa: E402  (bench/report.py: its table parser)
 
 FILES = ['atomic_waker.c', 'atomic_waker.h', 'bench/atomic_waker_bench.c',
          'bench/Kbuild']
@@ -66,14 +68,13 @@ def boot(tree, label, i, n):
     if not m:
         sys.exit(f'bench-ab: the boot of {label} printed no console log:\n'
                  + out)
-    rows = {}
     with open(m.group(1), errors='replace') as f:
-        for line in f:
-            cells = [c.strip() for c in line.split('awbench: ')[-1]
-                     .strip().strip('|').split('|')]
-            if len(cells) == 7 and cells[0] in dict(ROWS):
-                rows[cells[0]] = (float(cells[5].rstrip('x')),
-                                  float(cells[6].rstrip('x')))
+        text = '\n'.join(line.split('awbench: ', 1)[1].rstrip()
+                         for line in f if 'awbench: ' in line)
+    rows = {cells[0]: (float(cells[5].rstrip('x')),
+                       float(cells[6].rstrip('x')))
+            for table in report.sections(text).values() for cells in table
+            if cells[0] in dict(ROWS)}
     if len(rows) != len(ROWS):
         sys.exit(f'bench-ab: {label}: rows missing in {m.group(1)}')
     return rows
